@@ -1,0 +1,5 @@
+export { freePort } from './free-port';
+export { startPostgres, type PostgresServer } from './postgres-server';
+export { ServerStartError } from './server-start-error';
+export { registeredChildren } from './process-registry';
+export { startRedis, type RedisServer, type StartRedisOptions } from './redis-server';
