@@ -1,0 +1,4 @@
+export * from './domain-error';
+export * from './api-errors';
+export * from './domain-rule-errors';
+export * from './error-body';
