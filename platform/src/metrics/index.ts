@@ -1,0 +1,1 @@
+export { createMetrics, type CreateMetricsOptions, type Metrics, metricsHandler } from './metrics';

@@ -1,0 +1,23 @@
+export {
+  EmbeddedRedisStartError,
+  type EmbeddedRedis,
+  RedisServerMissingError,
+  startEmbeddedRedis,
+  type StartEmbeddedRedisOptions,
+} from './embedded-redis-server';
+export {
+  createQueue,
+  type CreateQueueOptions,
+  createWorker,
+  type CreateWorkerOptions,
+  DEFAULT_JOB_OPTIONS,
+  QUEUE_PREFIX,
+} from './queue-factory';
+export {
+  createRedisConnection,
+  reconnectDelayMs,
+  type RedisConnectionOptions,
+  redisOptionsFor,
+  type RedisRole,
+} from './redis-connection';
+export { checkRedisProductionSettings, type RedisSettingFinding } from './redis-production-check';
