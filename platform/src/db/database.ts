@@ -1,0 +1,105 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql, type LogEvent, type Transaction } from 'kysely';
+import { Pool, types as pgTypes, type CustomTypesConfig } from 'pg';
+import { PGlitePool } from './pglite-pool';
+import { PGliteWorker } from './pglite-worker';
+import type { DB } from './schema';
+
+/** Which engine a `Database` runs on. */
+export type DatabaseEngine = 'postgres' | 'pglite';
+
+/** The part of a pino logger the database uses (a pino `Logger` satisfies it). */
+export interface DbLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…` (or `postgresql://…`): a real PostgreSQL server through a `pg` pool. */
+  url?: string;
+  /** Without `url`: embedded PGlite stored in `<dataDir>/pglite`; without both, PGlite in memory. */
+  dataDir?: string;
+  /** Connections in the `pg` pool (default 10). PGlite always has exactly one. */
+  poolSize?: number;
+  logger?: DbLogger;
+}
+
+/** A kysely handle on the store of record, whichever engine runs it. */
+export interface Database {
+  readonly engine: DatabaseEngine;
+  readonly kysely: Kysely<DB>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a query; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Closes the pool (and for PGlite the embedded instance). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Type OIDs both drivers must return as decimal strings: JS numbers cannot hold them exactly. */
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const asText = (value: string): string => value;
+
+/** Per-pool `pg` type parsers (never the global `types.setTypeParser`, which would affect every pool). */
+const pgTypeParsers: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID || oid === NUMERIC_OID ? asText : pgTypes.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const { logger } = options;
+  const log = logger
+    ? (event: LogEvent): void => {
+        if (event.level === 'error') {
+          logger.debug({ err: event.error, sql: event.query.sql, durationMs: event.queryDurationMillis }, 'query failed');
+        }
+      }
+    : undefined;
+
+  if (options.url !== undefined) {
+    const url = options.url;
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new Error(`database URL must start with postgres:// or postgresql://, got ${JSON.stringify(redact(url))}`);
+    }
+    const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypeParsers });
+    // An idle client losing its server (Postgres restart) emits 'error' on the pool; unhandled, it
+    // would crash the process. The next checkout simply gets a fresh connection.
+    pool.on('error', (err) => logger?.warn({ err }, 'idle PostgreSQL connection failed'));
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+    return createDatabase('postgres', kysely);
+  }
+
+  let location = 'memory://';
+  if (options.dataDir !== undefined) {
+    location = join(options.dataDir, 'pglite');
+    await mkdir(location, { recursive: true });
+  }
+  // The worker configures PGlite's parsers the same way: INT8 and NUMERIC stay decimal strings.
+  const pglite = await PGliteWorker.start(location);
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }), ...(log ? { log } : {}) });
+  logger?.info({ location }, 'embedded PGlite database opened');
+  return createDatabase('pglite', kysely);
+}
+
+function createDatabase(engine: DatabaseEngine, kysely: Kysely<DB>): Database {
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    kysely,
+    transaction: (fn) => kysely.transaction().execute(fn),
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    close() {
+      closing ??= kysely.destroy();
+      return closing;
+    },
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,239 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Row types of every table, as the drivers return them. NUMERIC and INT8 come back as decimal strings
+ * (both engines are configured that way, see `database.ts`); repositories convert them to `bigint`.
+ * Writes accept decimal strings for those columns: repositories pass `bigint.toString()` so neither
+ * driver ever has to serialize a bigint.
+ */
+
+/** A NUMERIC or INT8 column: read as a decimal string, written as one. */
+export type DecimalColumn = string;
+/** A timestamptz column: read as Date, written as Date. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamptz column with a database default. */
+export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A jsonb column: written as JSON text (kysely passes parameters through as they are), read parsed. */
+export type Json<T> = ColumnType<T, string, string>;
+export type GeneratedJson<T> = ColumnType<T, string | undefined, string>;
+
+export type StoreStatusValue = 'pending_verification' | 'active' | 'suspended';
+export type CheckoutStatusValue = 'new' | 'processing' | 'settled' | 'expired' | 'invalid' | 'cancelled';
+export type CheckoutExceptionValue = 'none' | 'paid_partial' | 'paid_over' | 'paid_late';
+export type PaymentStateValue = 'seen' | 'confirmed' | 'reorged' | 'double_spent' | 'replaced';
+export type PayoutStatusValue = 'reserved' | 'scheduled' | 'sent' | 'paid' | 'failed' | 'returned';
+export type WebhookEndpointStatusValue = 'enabled' | 'disabled';
+export type WebhookDeliveryStatusValue = 'pending' | 'succeeded' | 'failed';
+
+export interface StoresTable {
+  id: string;
+  name: string;
+  status: ColumnType<StoreStatusValue, StoreStatusValue | undefined, StoreStatusValue>;
+  payout_currency: string;
+  payout_account: Json<unknown>;
+  wallets: GeneratedJson<unknown>;
+  policy: GeneratedJson<unknown>;
+  fee_bps: Generated<number>;
+  fee_fixed_minor: ColumnType<DecimalColumn, DecimalColumn | undefined, DecimalColumn>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface StoreWalletIndexesTable {
+  store_id: string;
+  asset: string;
+  next_index: ColumnType<DecimalColumn, DecimalColumn | undefined, DecimalColumn>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  store_id: string;
+  key_hash: string;
+  prefix: string;
+  last4: string;
+  scopes: string[];
+  created_at: GeneratedTimestamp;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface OperatorTokensTable {
+  id: string;
+  token_hash: string;
+  label: Generated<string>;
+  created_at: GeneratedTimestamp;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface QuotesTable {
+  id: string;
+  store_id: string | null;
+  base_asset: string;
+  quote_currency: string;
+  rate: DecimalColumn;
+  spread_bps: number;
+  sources: Json<unknown>;
+  amount_due_base: DecimalColumn;
+  price_minor: DecimalColumn;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface CheckoutsTable {
+  id: string;
+  store_id: string;
+  order_id: string;
+  price_minor: DecimalColumn;
+  currency: string;
+  assets_offered: string[];
+  asset: string | null;
+  address: string | null;
+  derivation_index: DecimalColumn | null;
+  amount_due_base: DecimalColumn | null;
+  quote_id: string | null;
+  status: CheckoutStatusValue;
+  exception: CheckoutExceptionValue;
+  escrow: boolean;
+  metadata: Json<unknown>;
+  items: Json<unknown>;
+  version: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  monitoring_until: Timestamp;
+  settled_at: Date | null;
+  cancelled_at: Date | null;
+}
+
+export interface PaymentsTable {
+  id: string;
+  checkout_id: string;
+  chain: string;
+  asset: string;
+  txid: string;
+  output_index: number;
+  amount_base: DecimalColumn;
+  confirmations: number;
+  block_hash: string | null;
+  block_height: DecimalColumn | null;
+  rbf_signalled: boolean;
+  state: PaymentStateValue;
+  first_seen_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null, string | null>;
+  created_at: GeneratedTimestamp;
+  completed_at: Date | null;
+}
+
+export interface OutboxTable {
+  id: ColumnType<DecimalColumn, never, never>;
+  event_id: string;
+  event_type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: Json<unknown>;
+  created_at: GeneratedTimestamp;
+  published_at: Date | null;
+}
+
+export interface LedgerPostingsTable {
+  id: string;
+  kind: string;
+  reference: string;
+  created_at: GeneratedTimestamp;
+}
+
+export interface LedgerEntriesTable {
+  id: ColumnType<DecimalColumn, never, never>;
+  posting_id: string;
+  account: string;
+  currency: string;
+  /** Signed, in the smallest unit of `currency` (crypto base units or fiat minor units). */
+  amount: DecimalColumn;
+}
+
+export interface PayoutsTable {
+  id: string;
+  store_id: string;
+  checkout_id: string;
+  amount_minor: DecimalColumn;
+  fee_minor: ColumnType<DecimalColumn, DecimalColumn | undefined, DecimalColumn>;
+  currency: string;
+  status: PayoutStatusValue;
+  provider: string | null;
+  batch_id: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  store_id: string;
+  url: string;
+  secret: string;
+  event_types: ColumnType<string[], string[] | undefined, string[]>;
+  status: ColumnType<WebhookEndpointStatusValue, WebhookEndpointStatusValue | undefined, WebhookEndpointStatusValue>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  status: WebhookDeliveryStatusValue;
+  http_status: number | null;
+  latency_ms: number | null;
+  response_body: string | null;
+  error: string | null;
+  next_attempt_at: Date | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface ChainCursorsTable {
+  chain: string;
+  height: DecimalColumn;
+  block_hash: string;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface ChainRecentBlocksTable {
+  chain: string;
+  height: DecimalColumn;
+  hash: string;
+  parent_hash: string;
+}
+
+/** Every table of the schema, for `Kysely<DB>`. */
+export interface DB {
+  stores: StoresTable;
+  store_wallet_indexes: StoreWalletIndexesTable;
+  api_keys: ApiKeysTable;
+  operator_tokens: OperatorTokensTable;
+  quotes: QuotesTable;
+  checkouts: CheckoutsTable;
+  payments: PaymentsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  outbox: OutboxTable;
+  ledger_postings: LedgerPostingsTable;
+  ledger_entries: LedgerEntriesTable;
+  payouts: PayoutsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  chain_cursors: ChainCursorsTable;
+  chain_recent_blocks: ChainRecentBlocksTable;
+}
+
+export type CheckoutRow = Selectable<CheckoutsTable>;
+export type NewCheckoutRow = Insertable<CheckoutsTable>;
+export type CheckoutRowUpdate = Updateable<CheckoutsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
