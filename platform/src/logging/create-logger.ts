@@ -35,6 +35,11 @@ export const REDACTED_PATHS: readonly string[] = [
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ];
 
+function serializeViaToJson(value: unknown): unknown {
+  const toJSON = (value as { toJSON?: unknown } | null | undefined)?.toJSON;
+  return typeof toJSON === 'function' ? (toJSON as () => unknown).call(value) : value;
+}
+
 export interface CreateLoggerOptions {
   /** Where JSON lines go; default stdout. Tests pass a collecting stream. */
   readonly destination?: DestinationStream;
@@ -58,6 +63,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, opts: CreateLogge
       level: config.logLevel,
       base: { pid: process.pid, ...opts.base },
       redact: { paths: [...REDACTED_PATHS], censor: '***' },
+      // pino does not call a nested object's toJSON; a loaded Config's toJSON is its safe view.
+      serializers: { config: serializeViaToJson },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

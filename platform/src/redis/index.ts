@@ -17,7 +17,9 @@ export {
   createRedisConnection,
   reconnectDelayMs,
   type RedisConnectionOptions,
+  RedisNotReadyError,
   redisOptionsFor,
   type RedisRole,
+  waitForRedisReady,
 } from './redis-connection';
 export { checkRedisProductionSettings, type RedisSettingFinding } from './redis-production-check';

@@ -60,3 +60,27 @@ export function createRedisConnection(url: string, role: RedisRole, opts: RedisC
   connection.on('ready', () => logger.debug({ redis: where, role }, 'redis connection ready'));
   return connection;
 }
+
+/** The connection did not become ready in time. */
+export class RedisNotReadyError extends Error {
+  override readonly name = 'RedisNotReadyError';
+}
+
+/**
+ * Resolves once `connection` is ready for commands. Needed before the first command on a producer
+ * connection: with its offline queue off, commands sent while it is still connecting fail at once.
+ */
+export function waitForRedisReady(connection: Redis, timeoutMs = 5_000): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.removeListener('ready', onReady);
+      reject(new RedisNotReadyError(`Redis not ready within ${timeoutMs} ms (status ${connection.status})`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    connection.once('ready', onReady);
+  });
+}

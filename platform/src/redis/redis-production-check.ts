@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { waitForRedisReady } from './redis-connection';
 
 /** A Redis setting that can lose queued jobs. */
 export interface RedisSettingFinding {
@@ -16,6 +17,7 @@ export interface RedisSettingFinding {
 export async function checkRedisProductionSettings(connection: Redis, logger: Logger): Promise<RedisSettingFinding[]> {
   const findings: RedisSettingFinding[] = [];
   try {
+    await waitForRedisReady(connection);
     const policy = await configGet(connection, 'maxmemory-policy');
     const appendonly = await configGet(connection, 'appendonly');
     const save = await configGet(connection, 'save');
