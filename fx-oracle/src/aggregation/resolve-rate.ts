@@ -47,8 +47,10 @@ export function resolveRate(observations: readonly Observation[], target: Pair, 
   const assetUsd = assetUsdCandidates(usable, target.base, usdcPeg);
   if (assetUsd.kind === 'fail') return fail(assetUsd.reason, assetUsd.detail);
 
+  // Pegged USDC's single USD value already rests on `minSources` USDC-USD values.
+  const minSources = target.base === 'USDC' ? 1 : options.minSources;
   if (target.quote === 'USD') {
-    return finish(key, target, assetUsd.value, options.minSources, options.outlierBps, []);
+    return finish(key, target, assetUsd.value, minSources, options.outlierBps, []);
   }
 
   const direct = usable
@@ -66,7 +68,7 @@ export function resolveRate(observations: readonly Observation[], target: Pair, 
         )
       : [];
   if (direct.length === 0 && usdFiat.kind === 'fail') return fail(usdFiat.reason, usdFiat.detail);
-  return finish(key, target, onePerSource([...direct, ...crossed]), options.minSources, options.outlierBps, usdFiat.kind === 'ok' ? usdFiat.value.outliers : []);
+  return finish(key, target, onePerSource([...direct, ...crossed]), minSources, options.outlierBps, usdFiat.kind === 'ok' ? usdFiat.value.outliers : []);
 }
 
 function freshObservations(observations: readonly Observation[], options: AggregationOptions, nowMs: number): FreshObservation[] {
