@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './ids';
 export * from './money';
+export * from './policy';
+export * from './checkout';

@@ -1,0 +1,2 @@
+export * from './confirmation-policy';
+export * from './store-policy';
