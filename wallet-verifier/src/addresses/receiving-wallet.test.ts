@@ -183,7 +183,7 @@ describe('networks and key kinds', () => {
     // A Base58Check string of the right length whose key bytes are not a curve point.
     const payload = base58CheckDecode(BIP84_ZPUB)!;
     payload[46] = payload[46]! ^ 0xff;
-    expect(() => parseReceivingWallet('BTC', 'mainnet', base58CheckEncode(payload))).toThrow(WalletKeyError);
+    expect(() => parseReceivingWallet('BTC', 'mainnet', base58CheckEncode(payload))).toThrow(MalformedWalletError);
   });
 
   it('refuses out-of-range indexes', () => {
