@@ -8,3 +8,14 @@ export {
 export { PGliteError } from './pglite-worker';
 export { migrateToLatest, appliedMigrations, MigrationFailedError } from './migrate';
 export type * from './schema';
+export { toJsonValue, jsonText, type JsonValue } from './json';
+export { OutboxRepository, type OutboxMessage, type OutboxEntry } from './outbox-repository';
+export {
+  CheckoutRepository,
+  InvalidCursorError,
+  checkoutEventMessage,
+  type CheckoutDetails,
+  type CheckoutRecord,
+  type CheckoutListQuery,
+  type CheckoutPage,
+} from './checkout-repository';

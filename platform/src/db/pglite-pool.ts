@@ -1,4 +1,5 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import { types } from 'node:util';
 import type { PGliteWorker } from './pglite-worker';
 
 /**
@@ -54,7 +55,8 @@ export class PGlitePool implements PostgresPool {
       }
       // Only the simple-query protocol (exec) accepts several statements at once, which migrations
       // need; parameters need the extended protocol (query).
-      return parameters.length === 0 ? pglite.exec<R>(sqlText) : pglite.query<R>(sqlText, parameters);
+      const result = parameters.length === 0 ? pglite.exec<R>(sqlText) : pglite.query<R>(sqlText, parameters);
+      return result.then(withLocalDates);
     };
     const client = {
       query(sqlOrCursor: string | PostgresCursor<unknown>, parameters?: ReadonlyArray<unknown>) {
@@ -71,4 +73,21 @@ export class PGlitePool implements PostgresPool {
     };
     return client as PostgresPoolClient;
   }
+}
+
+/**
+ * Rows arrive by structured clone, which builds their Dates in the main realm. Code running in another
+ * realm (a `vm` sandbox such as jest's) would see `row.created_at instanceof Date` false, so timestamp
+ * values (top level and in arrays) are rebuilt with this module's own `Date`.
+ */
+function withLocalDates<R>(result: PostgresQueryResult<R>): PostgresQueryResult<R> {
+  for (const row of result.rows as Array<Record<string, unknown>>) {
+    for (const [key, value] of Object.entries(row)) {
+      if (types.isDate(value)) row[key] = new Date(value.getTime());
+      else if (Array.isArray(value) && value.some((item) => types.isDate(item))) {
+        row[key] = value.map((item: unknown) => (types.isDate(item) ? new Date(item.getTime()) : item));
+      }
+    }
+  }
+  return result;
 }

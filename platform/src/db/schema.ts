@@ -13,6 +13,8 @@ export type DecimalColumn = string;
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamptz column with a database default. */
 export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A column with a database default: optional on insert. */
+export type Defaulted<T> = ColumnType<T, T | undefined, T>;
 /** A jsonb column: written as JSON text (kysely passes parameters through as they are), read parsed. */
 export type Json<T> = ColumnType<T, string, string>;
 export type GeneratedJson<T> = ColumnType<T, string | undefined, string>;
@@ -20,7 +22,8 @@ export type GeneratedJson<T> = ColumnType<T, string | undefined, string>;
 export type StoreStatusValue = 'pending_verification' | 'active' | 'suspended';
 export type CheckoutStatusValue = 'new' | 'processing' | 'settled' | 'expired' | 'invalid' | 'cancelled';
 export type CheckoutExceptionValue = 'none' | 'paid_partial' | 'paid_over' | 'paid_late';
-export type PaymentStateValue = 'seen' | 'confirmed' | 'reorged' | 'double_spent' | 'replaced';
+export type PaymentStateValue = 'pending' | 'confirmed' | 'orphaned' | 'replaced';
+export type InvalidReasonValue = 'double_spend' | 'payment_orphaned' | 'not_confirmed_in_time';
 export type PayoutStatusValue = 'reserved' | 'scheduled' | 'sent' | 'paid' | 'failed' | 'returned';
 export type WebhookEndpointStatusValue = 'enabled' | 'disabled';
 export type WebhookDeliveryStatusValue = 'pending' | 'succeeded' | 'failed';
@@ -28,13 +31,13 @@ export type WebhookDeliveryStatusValue = 'pending' | 'succeeded' | 'failed';
 export interface StoresTable {
   id: string;
   name: string;
-  status: ColumnType<StoreStatusValue, StoreStatusValue | undefined, StoreStatusValue>;
+  status: Defaulted<StoreStatusValue>;
   payout_currency: string;
   payout_account: Json<unknown>;
   wallets: GeneratedJson<unknown>;
   policy: GeneratedJson<unknown>;
   fee_bps: Generated<number>;
-  fee_fixed_minor: ColumnType<DecimalColumn, DecimalColumn | undefined, DecimalColumn>;
+  fee_fixed_minor: Defaulted<DecimalColumn>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -42,7 +45,7 @@ export interface StoresTable {
 export interface StoreWalletIndexesTable {
   store_id: string;
   asset: string;
-  next_index: ColumnType<DecimalColumn, DecimalColumn | undefined, DecimalColumn>;
+  next_index: Defaulted<DecimalColumn>;
 }
 
 export interface ApiKeysTable {
@@ -86,18 +89,24 @@ export interface CheckoutsTable {
   order_id: string;
   price_minor: DecimalColumn;
   currency: string;
-  assets_offered: string[];
+  assets_offered: Defaulted<string[]>;
   asset: string | null;
   address: string | null;
   derivation_index: DecimalColumn | null;
   amount_due_base: DecimalColumn | null;
   quote_id: string | null;
-  status: CheckoutStatusValue;
-  exception: CheckoutExceptionValue;
-  escrow: boolean;
-  metadata: Json<unknown>;
-  items: Json<unknown>;
-  version: number;
+  rate: DecimalColumn | null;
+  quote_expires_at: Date | null;
+  status: Defaulted<CheckoutStatusValue>;
+  exception: Defaulted<CheckoutExceptionValue>;
+  invalid_reason: InvalidReasonValue | null;
+  amount_paid_base: Defaulted<DecimalColumn>;
+  counted_payment_ids: Defaulted<string[]>;
+  reversed_payment_ids: Defaulted<string[]>;
+  escrow: Defaulted<boolean>;
+  metadata: GeneratedJson<unknown>;
+  items: GeneratedJson<unknown>;
+  version: Defaulted<number>;
   created_at: Timestamp;
   expires_at: Timestamp;
   monitoring_until: Timestamp;
@@ -113,10 +122,10 @@ export interface PaymentsTable {
   txid: string;
   output_index: number;
   amount_base: DecimalColumn;
-  confirmations: number;
+  confirmations: Defaulted<number>;
   block_hash: string | null;
   block_height: DecimalColumn | null;
-  rbf_signalled: boolean;
+  rbf_signalled: Defaulted<boolean>;
   state: PaymentStateValue;
   first_seen_at: Timestamp;
   updated_at: Timestamp;
@@ -164,7 +173,7 @@ export interface PayoutsTable {
   store_id: string;
   checkout_id: string;
   amount_minor: DecimalColumn;
-  fee_minor: ColumnType<DecimalColumn, DecimalColumn | undefined, DecimalColumn>;
+  fee_minor: Defaulted<DecimalColumn>;
   currency: string;
   status: PayoutStatusValue;
   provider: string | null;
@@ -178,8 +187,8 @@ export interface WebhookEndpointsTable {
   store_id: string;
   url: string;
   secret: string;
-  event_types: ColumnType<string[], string[] | undefined, string[]>;
-  status: ColumnType<WebhookEndpointStatusValue, WebhookEndpointStatusValue | undefined, WebhookEndpointStatusValue>;
+  event_types: Defaulted<string[]>;
+  status: Defaulted<WebhookEndpointStatusValue>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }

@@ -83,10 +83,16 @@ CREATE TABLE checkouts (
   derivation_index bigint CHECK (derivation_index >= 0),
   amount_due_base  numeric(78,0) CHECK (amount_due_base > 0),
   quote_id         text REFERENCES quotes(id),
+  rate             numeric CHECK (rate > 0),
+  quote_expires_at timestamptz,
   status           text NOT NULL DEFAULT 'new'
                    CHECK (status IN ('new', 'processing', 'settled', 'expired', 'invalid', 'cancelled')),
   exception        text NOT NULL DEFAULT 'none'
                    CHECK (exception IN ('none', 'paid_partial', 'paid_over', 'paid_late')),
+  invalid_reason   text CHECK (invalid_reason IN ('double_spend', 'payment_orphaned', 'not_confirmed_in_time')),
+  amount_paid_base numeric(78,0) NOT NULL DEFAULT 0 CHECK (amount_paid_base >= 0),
+  counted_payment_ids  text[] NOT NULL DEFAULT '{}',
+  reversed_payment_ids text[] NOT NULL DEFAULT '{}',
   escrow           boolean NOT NULL DEFAULT false,
   metadata         jsonb NOT NULL DEFAULT '{}'::jsonb,
   items            jsonb NOT NULL DEFAULT '[]'::jsonb,
@@ -98,10 +104,11 @@ CREATE TABLE checkouts (
   cancelled_at     timestamptz,
   -- Payment instructions are all present or all absent.
   CHECK ((asset IS NULL) = (address IS NULL) AND (asset IS NULL) = (amount_due_base IS NULL)),
+  CHECK ((status = 'invalid') = (invalid_reason IS NOT NULL)),
   UNIQUE (asset, address)
 );
-CREATE INDEX checkouts_store_created_idx ON checkouts (store_id, created_at DESC, id DESC);
-CREATE INDEX checkouts_store_status_created_idx ON checkouts (store_id, status, created_at DESC, id DESC);
+CREATE INDEX checkouts_store_idx ON checkouts (store_id, id DESC);
+CREATE INDEX checkouts_store_status_idx ON checkouts (store_id, status, id DESC);
 CREATE INDEX checkouts_open_expiry_idx ON checkouts (expires_at) WHERE status IN ('new', 'processing');
 
 CREATE TABLE payments (
@@ -116,7 +123,7 @@ CREATE TABLE payments (
   block_hash    text,
   block_height  bigint,
   rbf_signalled boolean NOT NULL DEFAULT false,
-  state         text NOT NULL CHECK (state IN ('seen', 'confirmed', 'reorged', 'double_spent', 'replaced')),
+  state         text NOT NULL CHECK (state IN ('pending', 'confirmed', 'orphaned', 'replaced')),
   first_seen_at timestamptz NOT NULL,
   updated_at    timestamptz NOT NULL,
   UNIQUE (chain, txid, output_index)
@@ -137,7 +144,8 @@ CREATE TABLE idempotency_keys (
 
 CREATE TABLE outbox (
   id             bigserial PRIMARY KEY,
-  event_id       text NOT NULL UNIQUE CHECK (event_id LIKE 'evt\\_%'),
+  -- The event's deduplication key: the same domain transition always yields the same event_id.
+  event_id       text NOT NULL UNIQUE,
   event_type     text NOT NULL,
   aggregate_type text NOT NULL,
   aggregate_id   text NOT NULL,
