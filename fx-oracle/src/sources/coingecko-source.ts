@@ -21,7 +21,7 @@ export const COINGECKO_DEFAULT_IDS: Readonly<Record<string, string>> = {
 export const COINGECKO_DEFAULT_VS_CURRENCIES: readonly string[] = ['USD', 'JPY', 'EUR'];
 
 const documentSchema = z.record(z.string(), z.unknown());
-const coinSchema = z.record(z.string(), z.number());
+const coinSchema = z.record(z.string(), z.unknown());
 /** CoinGecko's error shapes: `{"status":{"error_code":429,"error_message":…}}` and `{"error":…}`. */
 const errorSchema = z.union([
   z.object({ status: z.object({ error_code: z.number(), error_message: z.string() }) }),
@@ -74,14 +74,14 @@ export class CoinGeckoSource implements RateSource {
         if (!(coinId in coins)) throw new SourceError(this.id, 'malformed', `no prices for ${coinId}`);
         const prices = parseWith(this.id, coinSchema, coins[coinId], `prices of ${coinId}`);
         const updatedAt = prices['last_updated_at'];
-        if (updatedAt === undefined) throw new SourceError(this.id, 'malformed', `${coinId} has no last_updated_at`);
+        if (typeof updatedAt !== 'number') throw new SourceError(this.id, 'malformed', `${coinId} has no numeric last_updated_at`);
         return { prices, observedAtMs: unixSecondsToMs(this.id, updatedAt, `${coinId} last_updated_at`) };
       });
       if (!coin) continue;
       for (const quote of this.vsCurrencies) {
         const observation = collectPerPair(rejected, (): Observation => {
           const raw = coin.prices[quote.toLowerCase()];
-          if (raw === undefined) throw new SourceError(this.id, 'malformed', `${coinId} has no ${quote.toLowerCase()} price`);
+          if (typeof raw !== 'number') throw new SourceError(this.id, 'malformed', `${coinId} has no numeric ${quote.toLowerCase()} price`);
           const value = priceFromNumber(this.id, raw, `${coinId}.${quote.toLowerCase()}`);
           return { source: this.id, pair: { base: asset, quote }, value, observedAtMs: coin.observedAtMs, fetchedAtMs, demo: false };
         });

@@ -40,12 +40,14 @@ export function joinUrl(baseUrl: string, path: string): string {
 }
 
 function requestFailure(source: SourceId, err: unknown, timeoutMs: number): SourceError {
-  const name = err instanceof Error ? err.name : '';
+  // Abort reasons are DOMExceptions, which are not always `instanceof Error` (other realms): read the name.
+  const name = typeof err === 'object' && err !== null ? String((err as { name?: unknown }).name) : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new SourceError(source, 'timeout', `no answer within ${timeoutMs} ms`);
   }
-  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return new SourceError(source, 'network', `${err instanceof Error ? err.message : String(err)}${cause}`);
+  const message = typeof err === 'object' && err !== null ? String((err as { message?: unknown }).message) : String(err);
+  const cause = typeof err === 'object' && err !== null ? (err as { cause?: { message?: unknown } }).cause : undefined;
+  return new SourceError(source, 'network', `${message}${cause?.message ? `: ${String(cause.message)}` : ''}`);
 }
 
 function snippet(text: string): string {

@@ -82,6 +82,7 @@ export class KrakenSource implements RateSource {
       });
       if (observation) observations.push(observation);
     }
+    if (observations.length === 0 && rejected[0]) throw rejected[0];
     return { observations, rejected };
   }
 }
