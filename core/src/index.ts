@@ -3,3 +3,4 @@ export * from './ids';
 export * from './money';
 export * from './policy';
 export * from './checkout';
+export * from './ledger';

@@ -1,0 +1,4 @@
+export * from './posting';
+export * from './accounts';
+export * from './posting-builders';
+export * from './balances';
