@@ -2,7 +2,7 @@ import { ValidationError, type Chain } from '@coinstile/core';
 import { bitcoinjs } from './esm-libraries';
 import { getAddress, ZeroAddress } from 'ethers';
 import { base58CheckDecode, base58CheckEncode } from './base58check';
-import { bitcoinjsNetwork, utxoNetworkParams, type ChainNetwork, type UtxoNetworkParams } from './network-params';
+import { utxoNetworkParams, type ChainNetwork, type UtxoNetworkParams } from './network-params';
 
 /** Why an address was refused. */
 export type InvalidAddressReason =
@@ -76,7 +76,10 @@ function parseUtxoAddress(params: UtxoNetworkParams, text: string): ParsedAddres
     if (decoded.prefix !== params.bech32) throw new InvalidAddressError(params.chain, 'wrong_network');
     const type = witnessType(decoded.version, decoded.data.length);
     if (type === undefined) throw new InvalidAddressError(params.chain, 'unsupported_witness_version');
-    return { address: lower, type, outputScript: bitcoinjs.address.toOutputScript(lower, bitcoinjsNetwork(params)) };
+    // OP_0 or OP_1…OP_16, then a push of the witness program.
+    const versionOpcode = decoded.version === 0 ? 0x00 : 0x50 + decoded.version;
+    const outputScript = Buffer.concat([Buffer.from([versionOpcode, decoded.data.length]), decoded.data]);
+    return { address: lower, type, outputScript };
   }
   const payload = base58CheckDecode(text);
   if (payload === undefined) throw new InvalidAddressError(params.chain, looksBech32(lower) ? 'wrong_network' : 'malformed');
