@@ -1,20 +1,30 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Queue, Worker } from 'bullmq';
 import type { LifecycleComponent } from './lifecycle';
 
 /**
  * The HTTP server stops accepting connections at once, closes idle keep-alive sockets, answers in-flight
  * requests with `Connection: close`, and resolves once the last request has finished. Forced: every
- * socket is destroyed.
+ * socket is destroyed. Create it right after the server starts so it sees every request.
  */
 export function httpServerComponent(server: Server, name = 'http'): LifecycleComponent {
+  // Responses still being written when shutdown starts must also close their connection afterwards.
+  const openResponses = new Set<ServerResponse>();
+  let closing = false;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    openResponses.add(res);
+    res.once('close', () => openResponses.delete(res));
+  });
   return {
     name,
     stop: () =>
       new Promise<void>((resolve, reject) => {
-        server.on('request', (_req, res) => {
-          if (!res.headersSent) res.setHeader('Connection', 'close');
-        });
+        closing = true;
+        for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
         server.close((err) => (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve()));
         // A keep-alive socket becomes idle when its in-flight response ends; close each as it does.
         const sweep = setInterval(() => server.closeIdleConnections(), 50);

@@ -37,6 +37,12 @@ export interface LifecycleOptions {
   readonly logger: Logger;
   /** Bound on the whole shutdown (`SHUTDOWN_TIMEOUT_MS`). */
   readonly shutdownTimeoutMs: number;
+  /**
+   * How long to keep serving (with readiness already 503) before stopping components, so load balancers
+   * see the 503 and stop routing here before connections are refused. Counts against the total bound.
+   * Default 0.
+   */
+  readonly readinessDrainMs?: number;
 }
 
 /** Readiness as the health router sees it. */
@@ -112,6 +118,8 @@ export class Lifecycle implements ReadinessSource {
     const startedAt = Date.now();
     const deadline = startedAt + this.opts.shutdownTimeoutMs;
     const results: { name: string; outcome: ComponentOutcome; durationMs: number; error?: string }[] = [];
+    const drainMs = Math.min(this.opts.readinessDrainMs ?? 0, this.opts.shutdownTimeoutMs);
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     for (const component of [...this.components].reverse()) {
       const remaining = Math.max(0, deadline - Date.now());
       const bound = Math.min(component.timeoutMs ?? remaining, remaining);
