@@ -4,3 +4,4 @@ export * from './money';
 export * from './policy';
 export * from './checkout';
 export * from './ledger';
+export * from './ports';

@@ -45,3 +45,7 @@ test('choosePaymentAsset attaches instructions once, while new and unexpired', (
   expect(() => choosePaymentAsset(c, instructions, at(EXPIRES))).toThrow(CheckoutNotPayableError);
   expect(() => choosePaymentAsset({ ...c, status: 'cancelled' }, instructions, at(T0))).toThrow(CheckoutNotPayableError);
 });
+
+test('a quote with an invalid rate is refused', () => {
+  expect(() => createCheckout({ ...input, payment: { ...instructions, quote: { ...quote, rate: '1e6' } } })).toThrow(ValidationError);
+});

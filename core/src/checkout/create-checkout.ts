@@ -2,6 +2,7 @@ import { DomainRuleError, ValidationError } from '../errors/api-errors';
 import type { CheckoutId, StoreId } from '../ids/id';
 import type { CryptoAsset } from '../money/crypto-asset';
 import type { FiatCurrency } from '../money/fiat-currency';
+import { parseRate } from '../money/rate';
 import { checkoutDeadlines, type StorePolicy } from '../policy/store-policy';
 import type { Checkout } from './checkout';
 import type { Quote } from './quote';
@@ -41,6 +42,7 @@ function checkInstructions(priceMinor: bigint, currency: FiatCurrency, payment: 
   if (quote.asset !== payment.asset || quote.currency !== currency || quote.priceMinor !== priceMinor) {
     throw new ValidationError('The quote does not match the checkout', { quoteId: quote.id });
   }
+  parseRate(quote.rate);
   if (quote.amountDueBase <= 0n) throw new ValidationError('The amount due must be positive', { quoteId: quote.id });
   if (payment.address.length === 0) throw new ValidationError('A payment address is required');
 }
@@ -63,7 +65,7 @@ export function createCheckout(input: NewCheckoutInput): Checkout {
     address: input.payment?.address ?? null,
     amountDueBase: input.payment?.quote.amountDueBase ?? null,
     quoteId: input.payment?.quote.id ?? null,
-    rate: input.payment?.quote.rate ?? null,
+    rate: input.payment === undefined ? null : parseRate(input.payment.quote.rate),
     quoteExpiresAt: input.payment?.quote.expiresAt ?? null,
     status: 'new',
     exception: 'none',
@@ -94,7 +96,7 @@ export function choosePaymentAsset(checkout: Checkout, payment: PaymentInstructi
     address: payment.address,
     amountDueBase: payment.quote.amountDueBase,
     quoteId: payment.quote.id,
-    rate: payment.quote.rate,
+    rate: parseRate(payment.quote.rate),
     quoteExpiresAt: payment.quote.expiresAt,
     version: checkout.version + 1,
   };

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { nextId } from './next-id';
 import { ID_PREFIXES, ID_RANDOM_BYTES, idTimestampMs, InvalidIdError, isId, makeId, parseId } from './id';
 
 const zeros = new Uint8Array(ID_RANDOM_BYTES);
@@ -71,4 +72,11 @@ test.each<[unknown, string]>([
     expect((e as InvalidIdError).code).toBe('invalid_id');
     expect((e as InvalidIdError).httpStatus).toBe(400);
   }
+});
+
+test('nextId draws time from the clock and bytes from the random source', () => {
+  const requested: number[] = [];
+  const id = nextId('co', { now: () => new Date(1469918176385) }, { bytes: (n) => (requested.push(n), new Uint8Array(n).fill(255)) });
+  expect(requested).toEqual([ID_RANDOM_BYTES]);
+  expect(id).toBe('co_01ARYZ6S41' + 'Z'.repeat(16));
 });
