@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, Network, type Signer } from 'ethers';
 import { compileTestToken } from './erc20/compile-test-token';
 import { freePort } from './free-port';
 import { ManagedProcess, readTail } from './managed-process';
 import { registerCleanup } from './process-registry';
+import { createTempDir } from './temp-dir';
 
 export interface HardhatNode {
   /** http://127.0.0.1:<port> */
@@ -142,7 +142,7 @@ function nodeModulesWithHardhat(): string {
  */
 export async function startHardhat(): Promise<HardhatNode> {
   for (let attempt = 1; ; attempt++) {
-    const projectDir = mkdtempSync(join(tmpdir(), 'coinstile-hardhat-'));
+    const projectDir = createTempDir('coinstile-hardhat-');
     const configFile = join(projectDir, 'hardhat.config.js');
     const logFile = join(projectDir, 'hardhat.log');
     writeFileSync(configFile, `module.exports = { networks: { hardhat: { chainId: ${CHAIN_ID} } } };\n`);

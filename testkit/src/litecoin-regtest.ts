@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BitcoinRpcError, bitcoinRpc } from './bitcoin-rpc';
 import { freePort } from './free-port';
 import { ManagedProcess, readTail } from './managed-process';
 import { registerCleanup } from './process-registry';
+import { createTempDir } from './temp-dir';
 
 export interface LitecoinRegtest {
   /** http://user:pass@127.0.0.1:port (Bitcoin Core JSON-RPC). */
@@ -185,7 +185,7 @@ class RegtestLitecoind implements LitecoinRegtest {
 export async function startLitecoind(): Promise<LitecoinRegtest> {
   for (let attempt = 1; ; attempt++) {
     const node = new RegtestLitecoind(
-      mkdtempSync(join(tmpdir(), 'coinstile-ltc-')),
+      createTempDir('coinstile-ltc-'),
       await freePort(),
       await freePort(),
       `u${randomBytes(8).toString('hex')}`,

@@ -28,8 +28,8 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => existsS
  * A long-running child (a server), its output in a log file, registered so it dies with the test process.
  *
  * It is started through `setpriv --pdeathsig SIGKILL`, which sets PR_SET_PDEATHSIG and then execs the
- * server in the same process: if the test process dies abruptly (a jest worker killed with SIGKILL) the
- * kernel kills the server too. The setting survives our uid change because the change happens first, in
+ * server in the same process: whenever the test process exits (normally, or a jest worker killed with
+ * SIGKILL, where no handler of ours runs) the kernel kills the server too. The setting survives our uid change because the change happens first, in
  * the forked child before `setpriv` runs (the kernel clears PR_SET_PDEATHSIG on credential changes, so the
  * order matters), and the servers are not set-uid binaries (an exec of those would clear it as well).
  */
@@ -42,7 +42,10 @@ export class ManagedProcess {
   private exitInfo: ProcessExit | undefined;
   private spawnError: Error | undefined;
 
-  private constructor(child: ChildProcess, options: ManagedProcessOptions) {
+  private constructor(
+    private readonly child: ChildProcess,
+    options: ManagedProcessOptions,
+  ) {
     this.name = options.name;
     this.logFile = options.logFile;
     this.pid = child.pid ?? -1;
@@ -77,6 +80,9 @@ export class ManagedProcess {
     });
     // The child has its own copy of the descriptor.
     closeSync(logFd);
+    // A server left running must not keep the test process alive (jest would wait forever in band);
+    // when the test process exits, PR_SET_PDEATHSIG takes the server down with it.
+    child.unref();
     return new ManagedProcess(child, options);
   }
 
@@ -94,6 +100,8 @@ export class ManagedProcess {
 
   signal(signal: NodeJS.Signals): void {
     if (this.hasExited) return;
+    // Whoever signals waits for the exit: keep the event loop alive until it comes.
+    this.child.ref();
     try {
       process.kill(this.pid, signal);
     } catch {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 import { delay, ManagedProcess, readTail } from './managed-process';
 import { registerCleanup } from './process-registry';
+import { createTempDir } from './temp-dir';
 import { runToCompletion } from './run-to-completion';
 import { ServerStartError } from './server-start-error';
 import { lookupSystemUser, type SystemUser } from './system-user';
@@ -225,7 +225,7 @@ class TemporaryPostgres implements PostgresServer {
 export async function startPostgres(): Promise<PostgresServer> {
   const user = serverUser();
   for (let attempt = 1; ; attempt++) {
-    const baseDir = mkdtempSync(join(tmpdir(), 'coinstile-pg-'));
+    const baseDir = createTempDir('coinstile-pg-');
     mkdirSync(join(baseDir, 'socket'));
     if (user !== undefined) {
       chownSync(baseDir, user.uid, user.gid);

@@ -1,13 +1,18 @@
 /**
  * Every child process the testkit starts is registered here, so that it is killed when the test process
- * exits without stopping it: a test that throws before `afterAll`, a jest worker that is torn down, Ctrl-C.
+ * exits without stopping it: `process.on('exit')` SIGKILLs what is left, SIGINT/SIGTERM do the same before
+ * the default action, and temp dirs are removed.
  *
- * Exit handlers are installed while at least one child is registered and removed when the last one is
- * unregistered: jest loads this module afresh for every test file in a worker, and handlers that stayed
- * behind would pile up on the shared `process` object.
+ * Two layers, because neither suffices alone:
+ * - Inside jest these handlers never fire: a test file sees a copy of `process` with its own event
+ *   emitter (jest-util createProcessObject), which the real process never emits 'exit' or signals on.
+ *   What kills servers there is the kernel: they are started through `setpriv --pdeathsig SIGKILL`
+ *   (managed-process.ts), so they die when the jest worker exits, normally or by SIGKILL. Their temp dirs
+ *   are then swept by the next run (temp-dir.ts).
+ * - Outside jest (scripts, benchmarks) the handlers run as usual, and remove the temp dirs too.
  *
- * An abrupt death of the test process (SIGKILL, OOM killer) runs no handler at all; children are started
- * through `setpriv --pdeathsig SIGKILL` (see managed-process.ts) so the kernel kills them in that case.
+ * Handlers are installed while something is registered and removed when the last entry goes, so they do
+ * not pile up on a `process` object shared by many test files.
  */
 
 interface RegisteredChild {

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { ManagedProcess, readTail } from './managed-process';
 import { registerCleanup } from './process-registry';
+import { createTempDir } from './temp-dir';
 
 export interface RedisServer {
   /** redis://127.0.0.1:<port> */
@@ -119,7 +119,7 @@ class TemporaryRedis implements RedisServer {
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServer> {
   for (let attempt = 1; ; attempt++) {
     const server = new TemporaryRedis(
-      mkdtempSync(join(tmpdir(), 'coinstile-redis-')),
+      createTempDir('coinstile-redis-'),
       await freePort(),
       opts.appendfsync ?? 'always',
     );
