@@ -19,3 +19,5 @@ export {
   type CheckoutListQuery,
   type CheckoutPage,
 } from './checkout-repository';
+export { LedgerRepository, type AccountBalances } from './ledger-repository';
+export { IdempotencyRepository, type IdempotencyBegin, type BeginOptions } from './idempotency-repository';

@@ -152,10 +152,24 @@ export interface OutboxTable {
   published_at: Date | null;
 }
 
+export type PostingKindValue =
+  | 'settlement'
+  | 'escrow_release'
+  | 'payout_scheduled'
+  | 'payout_paid'
+  | 'payout_failed'
+  | 'payment_reversal';
+
 export interface LedgerPostingsTable {
   id: string;
-  kind: string;
-  reference: string;
+  kind: PostingKindValue;
+  dedupe_key: string;
+  occurred_at: Timestamp;
+  store_id: string | null;
+  checkout_id: string | null;
+  payment_id: string | null;
+  payout_id: string | null;
+  memo: string | null;
   created_at: GeneratedTimestamp;
 }
 

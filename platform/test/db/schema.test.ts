@@ -93,7 +93,7 @@ describeOnEngines('schema', (fixture) => {
     const postingId = newId('lp');
     await expect(
       db.transaction(async (trx) => {
-        await sql`insert into ledger_postings (id, kind, reference) values (${postingId}, 'test', ${postingId})`.execute(trx);
+        await sql`insert into ledger_postings (id, kind, dedupe_key, occurred_at) values (${postingId}, 'settlement', ${postingId}, now())`.execute(trx);
         await sql`insert into ledger_entries (posting_id, account, currency, amount) values
           (${postingId}, 'assets:chain:BTC', 'BTC', 1000), (${postingId}, 'liabilities:store', 'BTC', -999)`.execute(trx);
       }),
@@ -101,14 +101,14 @@ describeOnEngines('schema', (fixture) => {
     // Balanced in one currency but not in the other.
     await expect(
       db.transaction(async (trx) => {
-        await sql`insert into ledger_postings (id, kind, reference) values (${postingId}, 'test', ${postingId})`.execute(trx);
+        await sql`insert into ledger_postings (id, kind, dedupe_key, occurred_at) values (${postingId}, 'settlement', ${postingId}, now())`.execute(trx);
         await sql`insert into ledger_entries (posting_id, account, currency, amount) values
           (${postingId}, 'a', 'BTC', 5), (${postingId}, 'b', 'BTC', -5), (${postingId}, 'c', 'JPY', 7)`.execute(trx);
       }),
     ).rejects.toThrow(/does not balance in JPY/);
     // A posting without entries.
     await expect(
-      sql`insert into ledger_postings (id, kind, reference) values (${postingId}, 'test', ${postingId})`.execute(db.kysely),
+      sql`insert into ledger_postings (id, kind, dedupe_key, occurred_at) values (${postingId}, 'settlement', ${postingId}, now())`.execute(db.kysely),
     ).rejects.toThrow(/needs at least 2/);
     const count = await db.kysely.selectFrom('ledger_postings').select((eb) => eb.fn.countAll<string>().as('n')).where('id', '=', postingId).executeTakeFirstOrThrow();
     expect(count.n).toBe('0');
@@ -118,7 +118,7 @@ describeOnEngines('schema', (fixture) => {
     const { db } = fixture();
     const postingId = newId('lp');
     await db.transaction(async (trx) => {
-      await sql`insert into ledger_postings (id, kind, reference) values (${postingId}, 'test', ${postingId})`.execute(trx);
+      await sql`insert into ledger_postings (id, kind, dedupe_key, occurred_at) values (${postingId}, 'settlement', ${postingId}, now())`.execute(trx);
       await sql`insert into ledger_entries (posting_id, account, currency, amount) values
         (${postingId}, 'a', 'BTC', 5), (${postingId}, 'b', 'BTC', -5)`.execute(trx);
     });

@@ -156,12 +156,21 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
 
 CREATE TABLE ledger_postings (
-  id         text PRIMARY KEY CHECK (id LIKE 'lp\\_%'),
-  kind       text NOT NULL,
-  reference  text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (kind, reference)
+  id          text PRIMARY KEY CHECK (id LIKE 'lp\\_%'),
+  kind        text NOT NULL CHECK (kind IN ('settlement', 'escrow_release', 'payout_scheduled', 'payout_paid',
+                                          'payout_failed', 'payment_reversal')),
+  -- The business fact the posting records (e.g. settlement:co_…), stored once: a retried job cannot
+  -- book the same fact twice.
+  dedupe_key  text NOT NULL UNIQUE CHECK (length(dedupe_key) BETWEEN 1 AND 200),
+  occurred_at timestamptz NOT NULL,
+  store_id    text,
+  checkout_id text,
+  payment_id  text,
+  payout_id   text,
+  memo        text,
+  created_at  timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX ledger_postings_checkout_idx ON ledger_postings (checkout_id) WHERE checkout_id IS NOT NULL;
 
 CREATE TABLE ledger_entries (
   id         bigserial PRIMARY KEY,

@@ -1,0 +1,127 @@
+import type { Kysely } from 'kysely';
+import {
+  buildPosting,
+  type AssetCode,
+  type CheckoutId,
+  type LedgerPostingId,
+  type PaymentId,
+  type PayoutId,
+  type Posting,
+  type PostingMeta,
+  type StoreId,
+} from '@coinstile/core';
+import type { Database } from './database';
+import type { DB } from './schema';
+
+/** Account → currency → balance (debit positive), in each currency's smallest unit; as core's `balances()`. */
+export type AccountBalances = Map<string, Map<AssetCode, bigint>>;
+
+/**
+ * The double-entry ledger. Postings come from core's `buildPosting` (balanced by construction); the
+ * database checks the balance again at commit and refuses any change to a stored posting, and every
+ * balance is derived from the entries, never stored.
+ */
+export class LedgerRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Books `posting` (inside `executor`'s transaction when given, so it commits with the state change it
+   * records). Returns false, writing nothing, when a posting with the same `meta.dedupeKey` is already
+   * booked: a retried job books each business fact once.
+   */
+  async append(posting: Posting, executor?: Kysely<DB>): Promise<boolean> {
+    const write = async (trx: Kysely<DB>): Promise<boolean> => {
+      const { meta } = posting;
+      const inserted = await trx
+        .insertInto('ledger_postings')
+        .values({
+          id: meta.postingId,
+          kind: posting.kind,
+          dedupe_key: meta.dedupeKey,
+          occurred_at: meta.occurredAt,
+          store_id: meta.storeId ?? null,
+          checkout_id: meta.checkoutId ?? null,
+          payment_id: meta.paymentId ?? null,
+          payout_id: meta.payoutId ?? null,
+          memo: meta.memo ?? null,
+        })
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted === undefined) return false;
+      await trx
+        .insertInto('ledger_entries')
+        .values(
+          posting.entries.map((e) => ({ posting_id: meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })),
+        )
+        .execute();
+      return true;
+    };
+    return executor ? write(executor) : this.db.transaction(write);
+  }
+
+  /** The posting booked under `dedupeKey`, or null. */
+  async findByDedupeKey(dedupeKey: string): Promise<Posting | null> {
+    const posting = await this.db.kysely.selectFrom('ledger_postings').selectAll().where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+    if (!posting) return null;
+    const entries = await this.db.kysely
+      .selectFrom('ledger_entries')
+      .select(['account', 'currency', 'amount'])
+      .where('posting_id', '=', posting.id)
+      .orderBy('id')
+      .execute();
+    const meta: PostingMeta = {
+      postingId: posting.id as LedgerPostingId,
+      dedupeKey: posting.dedupe_key,
+      occurredAt: posting.occurred_at,
+      ...(posting.store_id !== null ? { storeId: posting.store_id as StoreId } : {}),
+      ...(posting.checkout_id !== null ? { checkoutId: posting.checkout_id as CheckoutId } : {}),
+      ...(posting.payment_id !== null ? { paymentId: posting.payment_id as PaymentId } : {}),
+      ...(posting.payout_id !== null ? { payoutId: posting.payout_id as PayoutId } : {}),
+      ...(posting.memo !== null ? { memo: posting.memo } : {}),
+    };
+    return buildPosting(
+      posting.kind,
+      entries.map((e) => ({ account: e.account, currency: e.currency as AssetCode, amount: BigInt(e.amount) })),
+      meta,
+    );
+  }
+
+  /**
+   * Balances derived from every entry (`SUM … GROUP BY account, currency`). With `accountPrefix`, only
+   * accounts starting with it (e.g. `store:st_…:`). Accounts that netted to zero stay listed.
+   */
+  async balances(accountPrefix?: string): Promise<AccountBalances> {
+    let q = this.db.kysely
+      .selectFrom('ledger_entries')
+      .select(['account', 'currency', (eb) => eb.fn.sum<string>('amount').as('balance')])
+      .groupBy(['account', 'currency'])
+      .orderBy('account')
+      .orderBy('currency');
+    if (accountPrefix !== undefined) q = q.where('account', 'like', `${escapeLike(accountPrefix)}%`);
+    const result: AccountBalances = new Map();
+    for (const row of await q.execute()) {
+      let byCurrency = result.get(row.account);
+      if (!byCurrency) {
+        byCurrency = new Map();
+        result.set(row.account, byCurrency);
+      }
+      byCurrency.set(row.currency as AssetCode, BigInt(row.balance));
+    }
+    return result;
+  }
+
+  /** Sum of every entry per currency: zero for each currency in a consistent ledger. */
+  async trialBalance(): Promise<Map<AssetCode, bigint>> {
+    const rows = await this.db.kysely
+      .selectFrom('ledger_entries')
+      .select(['currency', (eb) => eb.fn.sum<string>('amount').as('total')])
+      .groupBy('currency')
+      .execute();
+    return new Map(rows.map((r) => [r.currency as AssetCode, BigInt(r.total)]));
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
