@@ -70,7 +70,7 @@ describe('cryptoDueForFiat rounds up, fiatValueOfCrypto rounds down', () => {
     expect(cryptoDueForFiat(0n, USD, 'BTC', '60000')).toBe(0n);
   });
   test('bad inputs are typed errors', () => {
-    expect(() => cryptoDueForFiat(-1n, USD, 'BTC', '60000')).toThrow(InvalidAmountError);
+    expect(() => cryptoDueForFiat(-1n, USD, 'BTC', '60000')).toThrow(expect.objectContaining({ reason: 'sign' }));
     expect(() => cryptoDueForFiat(MAX_FIAT_MINOR + 1n, USD, 'BTC', '60000')).toThrow(InvalidAmountError);
     expect(() => cryptoDueForFiat(100n, USD, 'BTC', '1e5')).toThrow(InvalidRateError);
     expect(() => fiatValueOfCrypto(-1n, 'BTC', USD, '60000')).toThrow(InvalidAmountError);

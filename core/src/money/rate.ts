@@ -49,9 +49,8 @@ export function parseRate(text: unknown): Rate {
 }
 
 function checkPriceMinor(priceMinor: bigint, fiat: FiatCurrency): void {
-  if (priceMinor < 0n || priceMinor > MAX_FIAT_MINOR) {
-    throw new InvalidAmountError('too_large', fiat, `Fiat amount out of range: ${priceMinor}`);
-  }
+  if (priceMinor < 0n) throw new InvalidAmountError('sign', fiat, `Negative ${fiat} amount`);
+  if (priceMinor > MAX_FIAT_MINOR) throw new InvalidAmountError('too_large', fiat, `${fiat} amount is too large`);
 }
 
 /**
