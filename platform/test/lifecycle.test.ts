@@ -52,7 +52,7 @@ describe('Lifecycle', () => {
 
   it('keeps the whole shutdown within shutdownTimeoutMs', async () => {
     const lifecycle = new Lifecycle({ logger, shutdownTimeoutMs: 300 });
-    for (const name of ['a', 'b', 'c']) lifecycle.register({ name, stop: () => sleep(250) });
+    for (const name of ['a', 'b', 'c']) lifecycle.register({ name, stop: async () => void (await sleep(250)) });
     const started = Date.now();
     const report = await lifecycle.shutdown('test');
     expect(Date.now() - started).toBeLessThan(450);

@@ -29,8 +29,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
 
   const httpMetricsMiddleware: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     const end = httpRequestDuration.startTimer();
+    const route = trackMatchedRoute(req);
     res.once('finish', () => {
-      end({ method: req.method, route: routeLabel(req), status_code: String(res.statusCode) });
+      end({ method: req.method, route: route.label, status_code: String(res.statusCode) });
     });
     next();
   };
@@ -52,11 +53,23 @@ export function metricsHandler(registry: Registry): RequestHandler {
 }
 
 /**
- * The route pattern (`/v1/checkouts/:id`), never the raw path: raw paths carry ids and would give every
- * request its own time series.
+ * The matched route pattern with its mount path (`/v1/checkouts/:id`), never the raw path: raw paths carry
+ * ids and would give every request its own time series. The router restores `req.baseUrl` when a request
+ * leaves a sub-router (before an error handler answers, for one), so the pattern is captured at the
+ * moment the router assigns `req.route`, while `baseUrl` is still the mount path.
  */
-function routeLabel(req: Request): string {
-  const pattern: unknown = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof pattern === 'string') return `${req.baseUrl}${pattern}`;
-  return 'unmatched';
+function trackMatchedRoute(req: Request): { readonly label: string } {
+  const tracked = { label: 'unmatched' };
+  let route: unknown = req.route;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set: (value: unknown) => {
+      route = value;
+      const pattern = (value as { path?: unknown } | undefined)?.path;
+      if (typeof pattern === 'string') tracked.label = `${req.baseUrl}${pattern}`;
+    },
+  });
+  return tracked;
 }
