@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   dispute: 'dsp',
   refund: 'rf',
   escrowHold: 'esc',
+  operatorToken: 'opt',
 } as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
