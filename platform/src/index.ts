@@ -5,3 +5,5 @@ export * from './lifecycle';
 export * from './logging';
 export * from './metrics';
 export * from './redis';
+export * from './runtime';
+export * from './system';

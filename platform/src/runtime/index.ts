@@ -1,0 +1,2 @@
+export { startOpsServer } from './ops-server';
+export { createServiceRuntime, type CreateServiceRuntimeOptions, type ServiceRuntime } from './service-runtime';

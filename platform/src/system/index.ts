@@ -1,0 +1,2 @@
+export { systemClock } from './system-clock';
+export { cryptoRandomSource } from './crypto-random-source';
