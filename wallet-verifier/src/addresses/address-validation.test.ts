@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { InvalidAddressError, isValidAddress, parseAddress } from './address-validation';
+import { base58CheckDecode } from './base58check';
 import { utxoNetworkParams } from './network-params';
 
 describe('network parameters', () => {
@@ -10,6 +11,15 @@ describe('network parameters', () => {
     expect(utxoNetworkParams('litecoin', 'mainnet')).toMatchObject({ bech32: 'ltc', pubKeyHash: 0x30, scriptHash: 0x32, wif: 0xb0 });
     expect(utxoNetworkParams('litecoin', 'testnet')).toMatchObject({ bech32: 'tltc', pubKeyHash: 0x6f, scriptHash: 0x3a });
     expect(utxoNetworkParams('litecoin', 'regtest')).toMatchObject({ bech32: 'rltc', pubKeyHash: 0x6f, scriptHash: 0x3a });
+  });
+
+  it('agree with published keys: the BIP84 vector WIF and the BIP32 test vector 1 master xpub', () => {
+    expect(base58CheckDecode('KyZpNDKnfs94vbrwhJneDi77V6jF64PWPF8x5cdJb8ifgg2DUc9d')?.[0]).toBe(utxoNetworkParams('bitcoin', 'mainnet').wif);
+    const xpub = base58CheckDecode(
+      'xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8',
+    );
+    expect(xpub?.readUInt32BE(0)).toBe(utxoNetworkParams('bitcoin', 'mainnet').bip32.public);
+    expect(xpub?.readUInt32BE(0)).toBe(utxoNetworkParams('litecoin', 'mainnet').bip32.public);
   });
 });
 

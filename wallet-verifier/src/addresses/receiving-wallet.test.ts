@@ -160,6 +160,19 @@ describe('networks and key kinds', () => {
     }
   });
 
+  it('matches ethers for random seeds and random indexes (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed, index) => {
+        const seedRoot = HDNodeWallet.fromSeed(seed);
+        const accountKey = seedRoot.derivePath("m/84'/0'/0'").neuter().extendedKey;
+        const btc = parseReceivingWallet('BTC', 'mainnet', accountKey);
+        const pub = Buffer.from(seedRoot.derivePath(`m/84'/0'/0'/0/${index}`).publicKey.slice(2), 'hex');
+        expect(deriveAddress(btc, index)).toBe(bitcoinjs.payments.p2wpkh({ pubkey: pub }).address);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('refuses a mainnet zpub on regtest and a tpub on mainnet', () => {
     expect(() => parseReceivingWallet('BTC', 'regtest', BIP84_ZPUB)).toThrow(WalletNetworkMismatchError);
     expect(() => parseReceivingWallet('LTC', 'mainnet', tpub)).toThrow(WalletNetworkMismatchError);
