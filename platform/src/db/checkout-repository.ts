@@ -4,6 +4,8 @@ import {
   ValidationError,
   type Checkout,
   type CheckoutEvent,
+  type CheckoutRepository as CheckoutRepositoryPort,
+  type OutboxMessage,
   type CheckoutId,
   type CheckoutStatus,
   type CryptoAsset,
@@ -15,7 +17,7 @@ import {
 } from '@coinstile/core';
 import type { Database } from './database';
 import { jsonText, type JsonValue } from './json';
-import { OutboxRepository, type OutboxMessage } from './outbox-repository';
+import { OutboxRepository } from './outbox-repository';
 import type { CheckoutsTable, DB } from './schema';
 
 /** What the store sent with a checkout that the state machine does not look at. */
@@ -74,7 +76,7 @@ export function checkoutEventMessage(event: CheckoutEvent): OutboxMessage {
  * Checkouts in the store of record. Every change after `insert` goes through `compareAndSet`, which
  * writes the new state and the events announcing it in one transaction, or nothing at all.
  */
-export class CheckoutRepository {
+export class CheckoutRepository implements CheckoutRepositoryPort {
   readonly #db: Database;
   readonly #outbox: OutboxRepository;
 

@@ -9,7 +9,7 @@ export { PGliteError } from './pglite-worker';
 export { migrateToLatest, appliedMigrations, MigrationFailedError } from './migrate';
 export type * from './schema';
 export { toJsonValue, jsonText, type JsonValue } from './json';
-export { OutboxRepository, type OutboxMessage, type OutboxEntry } from './outbox-repository';
+export { OutboxRepository, type OutboxEntry } from './outbox-repository';
 export {
   CheckoutRepository,
   InvalidCursorError,

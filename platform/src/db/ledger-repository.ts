@@ -4,6 +4,7 @@ import {
   type AssetCode,
   type CheckoutId,
   type LedgerPostingId,
+  type LedgerRepository as LedgerRepositoryPort,
   type PaymentId,
   type PayoutId,
   type Posting,
@@ -21,7 +22,7 @@ export type AccountBalances = Map<string, Map<AssetCode, bigint>>;
  * database checks the balance again at commit and refuses any change to a stored posting, and every
  * balance is derived from the entries, never stored.
  */
-export class LedgerRepository {
+export class LedgerRepository implements LedgerRepositoryPort {
   constructor(private readonly db: Database) {}
 
   /**
@@ -88,17 +89,28 @@ export class LedgerRepository {
   }
 
   /**
-   * Balances derived from every entry (`SUM … GROUP BY account, currency`). With `accountPrefix`, only
-   * accounts starting with it (e.g. `store:st_…:`). Accounts that netted to zero stay listed.
+   * Balances derived from every entry (`SUM … GROUP BY account, currency`), only of `accounts` when
+   * given. Accounts that netted to zero stay listed; accounts without entries are absent.
    */
-  async balances(accountPrefix?: string): Promise<AccountBalances> {
+  async balances(accounts?: readonly string[]): Promise<AccountBalances> {
+    if (accounts !== undefined && accounts.length === 0) return new Map();
+    return this.#derive(accounts === undefined ? undefined : { accounts });
+  }
+
+  /** As `balances`, for every account whose name starts with `prefix` (e.g. `store:st_…:`). */
+  async balancesWithPrefix(prefix: string): Promise<AccountBalances> {
+    return this.#derive({ prefix });
+  }
+
+  async #derive(filter?: { accounts?: readonly string[]; prefix?: string }): Promise<AccountBalances> {
     let q = this.db.kysely
       .selectFrom('ledger_entries')
       .select(['account', 'currency', (eb) => eb.fn.sum<string>('amount').as('balance')])
       .groupBy(['account', 'currency'])
       .orderBy('account')
       .orderBy('currency');
-    if (accountPrefix !== undefined) q = q.where('account', 'like', `${escapeLike(accountPrefix)}%`);
+    if (filter?.accounts !== undefined) q = q.where('account', 'in', [...filter.accounts]);
+    if (filter?.prefix !== undefined) q = q.where('account', 'like', `${escapeLike(filter.prefix)}%`);
     const result: AccountBalances = new Map();
     for (const row of await q.execute()) {
       let byCurrency = result.get(row.account);

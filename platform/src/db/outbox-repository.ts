@@ -1,18 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { OutboxMessage, OutboxWriter } from '@coinstile/core';
 import { jsonText, type JsonValue } from './json';
 import type { Database } from './database';
 import type { DB, OutboxTable } from './schema';
-
-/** An event to publish, written in the same transaction as the state change it announces. */
-export interface OutboxMessage {
-  /** Deduplication key: the same transition always yields the same id, and the outbox stores it once. */
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly aggregateType: string;
-  readonly aggregateId: string;
-  /** Any domain value; bigints become decimal strings and Dates ISO strings (see `toJsonValue`). */
-  readonly payload: unknown;
-}
 
 /** A stored outbox row. */
 export interface OutboxEntry {
@@ -35,10 +25,14 @@ export interface OutboxEntry {
 export class OutboxRepository {
   constructor(private readonly db: Database) {}
 
+  /** Core's `OutboxWriter` port bound to `trx`: its messages commit (or vanish) with that transaction. */
+  writer(trx: Kysely<DB>): OutboxWriter {
+    return { append: (messages) => this.append(trx, messages) };
+  }
+
   /**
    * Appends `messages` using `executor` (pass the transaction of the state change). A message whose
-   * `eventId` is already stored fails the statement (unique violation), so a transition cannot be
-   * announced twice.
+   * `eventId` is already stored is skipped, so a retried transition announces its events once.
    */
   async append(executor: Kysely<DB>, messages: readonly OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -53,6 +47,7 @@ export class OutboxRepository {
           payload: jsonText(m.payload),
         })),
       )
+      .onConflict((oc) => oc.column('event_id').doNothing())
       .execute();
   }
 

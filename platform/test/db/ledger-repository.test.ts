@@ -42,7 +42,7 @@ describeOnEngines('LedgerRepository', (fixture) => {
     const retried = settlement(storeId, first.meta.checkoutId!, 2n ** 255n, 498_000n);
     expect(await ledger.append(retried)).toBe(false);
 
-    const derived = await ledger.balances(`store:${storeId}:`);
+    const derived = await ledger.balancesWithPrefix(`store:${storeId}:`);
     expect(derived).toEqual(new Map([[storePayable(storeId), new Map([['JPY', -(498_000n - 4_980n) - (12_000n - 120n)]])]]));
 
     const all = await ledger.balances();
@@ -54,6 +54,9 @@ describeOnEngines('LedgerRepository', (fixture) => {
     }
     expect(all.get('mall:crypto_holdings:ETH')?.get('ETH')).toBe(2n ** 255n + 3n * 10n ** 18n);
     for (const total of (await ledger.trialBalance()).values()) expect(total).toBe(0n);
+
+    expect(await ledger.balances([storePayable(storeId), 'mall:nothing'])).toEqual(derived);
+    expect(await ledger.balances([])).toEqual(new Map());
 
     const stored = await ledger.findByDedupeKey(first.meta.dedupeKey);
     expect(stored?.entries).toEqual(first.entries);

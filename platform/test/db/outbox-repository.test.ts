@@ -1,4 +1,5 @@
-import { OutboxRepository, type OutboxEntry, type OutboxMessage } from '../../src/db';
+import type { OutboxMessage } from '@coinstile/core';
+import { OutboxRepository, type OutboxEntry } from '../../src/db';
 import { describeOnEngines } from './engines';
 import { newId } from './fixtures';
 
@@ -58,11 +59,28 @@ describeOnEngines('OutboxRepository', (fixture) => {
     expect(await outbox.relayBatch(10, async () => undefined)).toBe(0);
   });
 
-  test('an event id is stored once', async () => {
+  test('an event id is stored once: appending it again is a no-op', async () => {
     const { db } = fixture();
     const outbox = new OutboxRepository(db);
-    const m = message(newId('co'), 0);
-    await db.transaction((trx) => outbox.append(trx, [m]));
-    await expect(db.transaction((trx) => outbox.append(trx, [m]))).rejects.toThrow(/duplicate key/);
+    const aggregateId = newId('co');
+    const m = message(aggregateId, 0);
+    await db.transaction((trx) => outbox.writer(trx).append([m, m]));
+    await db.transaction((trx) => outbox.writer(trx).append([{ ...m, payload: { changed: true } }, message(aggregateId, 1)]));
+    const stored = await outbox.listForAggregate('test', aggregateId);
+    expect(stored.map((e) => e.eventId)).toEqual([m.eventId, `${aggregateId}:test.event:1`]);
+    expect(stored[0]?.payload).toEqual({ i: 0, amountBase: '1000000000000000000000000000000' });
+  });
+
+  test('a writer bound to a transaction that rolls back leaves nothing', async () => {
+    const { db } = fixture();
+    const outbox = new OutboxRepository(db);
+    const aggregateId = newId('co');
+    await expect(
+      db.transaction(async (trx) => {
+        await outbox.writer(trx).append([message(aggregateId, 0)]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await outbox.listForAggregate('test', aggregateId)).toEqual([]);
   });
 });
