@@ -237,6 +237,18 @@ describe('processing', () => {
     expect(stillFull.status).toBe('processing');
   });
 
+  test('a payment replaced before it was ever counted does not turn a later orphaning into a double spend', () => {
+    const early = payment(DUE);
+    const replacedEarly = { ...early, state: 'replaced' as const };
+    const c0 = evaluate(checkout(), [replacedEarly], BEFORE_EXPIRY, POLICY).next;
+    const full = payment(DUE);
+    const c1 = evaluate(c0, [replacedEarly, full], BEFORE_EXPIRY, POLICY).next;
+    expect(c1.status).toBe('processing');
+    const r = evaluate(c1, [replacedEarly, { ...full, state: 'orphaned' }], BEFORE_EXPIRY, POLICY);
+    expect(r.next.status).toBe('new');
+    expect(types(r)).toEqual(['checkout.reopened']);
+  });
+
   test('not confirmed by monitoringUntil → invalid (not_confirmed_in_time)', () => {
     const c = processing();
     expect(evaluate(c, [paid], at(MONITORING_UNTIL - 1), POLICY).next).toBe(c);

@@ -100,7 +100,8 @@ function stepProcessing(checkout: Checkout, view: PaymentView, nowMs: number, po
   const paid = { amountPaidBase: view.totalBase, countedPaymentIds: view.counted.map((p) => p.id) };
   if (!view.paidInFull) {
     const exception = view.totalBase > 0n ? 'paid_partial' : 'none';
-    if (view.lostInTime.some((p) => p.state === 'replaced')) {
+    // Only a payment this checkout was counting can make it a double spend; one replaced earlier never paid it.
+    if (view.lostInTime.some((p) => p.state === 'replaced' && checkout.countedPaymentIds.includes(p.id))) {
       return step(checkout, { ...paid, exception, status: 'invalid', invalidReason: 'double_spend' }, [
         { type: 'checkout.invalid', reason: 'double_spend' },
       ]);
@@ -246,7 +247,7 @@ export function stampEvents(
  *   the confirmations `requiredConfirmations` asks for it (its asset, the price, its RBF flag). A reorg
  *   that lowers confirmations simply keeps it `processing`: it never settles below policy.
  * - `processing` no longer paid in full because counted payments stopped being live: → `invalid`
- *   (`double_spend`) if any in-time payment was `replaced`; else (merely `orphaned`) back to `new`
+ *   (`double_spend`) if one of them was `replaced`; else (merely `orphaned`) back to `new`
  *   (`checkout.reopened`) before `expiresAt`, `invalid` (`payment_orphaned`) after.
  * - `processing` still unconfirmed at `now ≥ monitoringUntil` → `invalid` (`not_confirmed_in_time`).
  * - `settled` stays `settled`. A settled-on payment that becomes `orphaned`/`replaced` is announced
