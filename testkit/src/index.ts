@@ -6,3 +6,4 @@ export { startRedis, type RedisServer, type StartRedisOptions } from './redis-se
 export { startLitecoind, type LitecoinRegtest } from './litecoin-regtest';
 export { BitcoinRpcError } from './bitcoin-rpc';
 export { startHardhat, type HardhatNode, type DeployErc20Options } from './hardhat-node';
+export { testkitTempRoot } from './temp-dir';

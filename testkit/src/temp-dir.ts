@@ -1,6 +1,25 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * Where the servers keep their data: `COINSTILE_TESTKIT_TMPDIR` if set, else `/dev/shm` (RAM) when it is a
+ * writable directory, else the OS temp dir. On the ext4 disk of these machines copying a 40 MB Postgres
+ * cluster takes 1.3 s, on tmpfs 0.12 s; CREATE DATABASE, Redis' AOF and litecoind's block files speed up
+ * alike. It changes nothing a test can observe: a killed process loses nothing either way (its writes are
+ * in the page cache), only a machine crash would, and tests do not survive that anyway.
+ */
+export function testkitTempRoot(): string {
+  const configured = process.env['COINSTILE_TESTKIT_TMPDIR'];
+  if (configured !== undefined && configured !== '') return configured;
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    if (statSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {
+    // No usable /dev/shm (not Linux, or a sandbox without it).
+  }
+  return tmpdir();
+}
 
 const OWNER_FILE = '.coinstile-owner-pid';
 /** A dir younger than this is never swept: its owner may have written the dir but not yet the pid file. */
@@ -22,14 +41,15 @@ function isAlive(pid: number): boolean {
  * Only dirs that carry an owner pid file whose process is gone are touched.
  */
 function sweepAbandoned(prefix: string): void {
+  const root = testkitTempRoot();
   let entries: string[];
   try {
-    entries = readdirSync(tmpdir()).filter((entry) => entry.startsWith(prefix));
+    entries = readdirSync(root).filter((entry) => entry.startsWith(prefix));
   } catch {
     return;
   }
   for (const entry of entries) {
-    const dir = join(tmpdir(), entry);
+    const dir = join(root, entry);
     try {
       const ownerPid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
       if (!Number.isInteger(ownerPid) || ownerPid <= 0 || isAlive(ownerPid)) continue;
@@ -42,12 +62,12 @@ function sweepAbandoned(prefix: string): void {
 }
 
 /**
- * A fresh dir `<tmpdir>/<prefix>XXXXXX`, marked with this process's pid so that a later run can remove it
+ * A fresh dir `<testkitTempRoot()>/<prefix>XXXXXX`, marked with this process's pid so that a later run can remove it
  * if this process dies without doing so. Abandoned dirs of the same prefix are swept first.
  */
 export function createTempDir(prefix: string): string {
   sweepAbandoned(prefix);
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(testkitTempRoot(), prefix));
   writeFileSync(join(dir, OWNER_FILE), String(process.pid));
   return dir;
 }

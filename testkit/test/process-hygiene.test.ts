@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ManagedProcess } from '../src/managed-process';
+import { testkitTempRoot } from '../src/temp-dir';
 import { ServerStartError } from '@coinstile/testkit';
 
 /** True when the pid no longer runs (gone, or a zombie waiting for init to reap it). */
@@ -94,11 +95,12 @@ describe('process hygiene', () => {
     for (const { pid } of report.pids) expect(await eventually(() => isGone(pid), 5000)).toBe(true);
 
     // No code of the killed process ran: its dirs are left, marked with its pid for a later sweep.
-    const abandoned = readdirSync(tmpdir())
-      .map((entry) => join(tmpdir(), entry))
+    const root = testkitTempRoot();
+    const abandoned = readdirSync(root)
+      .map((entry) => join(root, entry))
       .filter((dir) => ownerPidOf(dir) === String(report.ownerPid));
     expect(abandoned.map((dir) => dir.replace(/-[^-]+$/, '')).sort()).toEqual(
-      [join(tmpdir(), 'coinstile-pg'), join(tmpdir(), 'coinstile-redis')],
+      [join(root, 'coinstile-pg'), join(root, 'coinstile-redis')],
     );
     for (const dir of abandoned) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
