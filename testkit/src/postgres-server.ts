@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
@@ -85,15 +85,20 @@ function serverEnv(home: string): NodeJS.ProcessEnv {
 /**
  * An initdb-ed cluster shared by every server of the machine: `<testkit temp root>/coinstile-pgtemplate-
  * <key>/data`. initdb costs 0.6 s on a quiet machine and 2-3 s on a busy one; a copy of its 40 MB on tmpfs
- * about 0.1 s. The key covers the initdb binary, its arguments and the owner, so an upgrade makes a new one.
+ * about 0.1 s. The key covers the initdb binary and version, its arguments and the owner: an upgrade makes a
+ * new one.
  * Built in a private dir and renamed into place, so parallel workers never see half a template.
  */
 async function clusterTemplate(user: SystemUser | undefined): Promise<string> {
   const initdb = postgresBinary('initdb');
   // --no-sync: a test cluster need not survive an OS crash.
   const initdbArgs = ['-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'];
+  const version = await runToCompletion(initdb, ['--version']);
+  if (version.exitCode !== 0) {
+    throw new ServerStartError(`${initdb} --version failed: is PostgreSQL installed?`, 'initdb output', version.output);
+  }
   const key = createHash('sha256')
-    .update([initdb, statSync(initdb).mtimeMs, user?.uid ?? process.getuid?.(), ...initdbArgs].join('\n'))
+    .update([initdb, version.output, user?.uid ?? process.getuid?.(), ...initdbArgs].join('\n'))
     .digest('hex')
     .slice(0, 16);
   const template = join(testkitTempRoot(), `coinstile-pgtemplate-${key}`);

@@ -49,6 +49,16 @@ describe('startPostgres', () => {
     expect(inSecond.rows[0]).toEqual({ found: null });
   });
 
+  test('createDatabase can be called concurrently', async () => {
+    const urls = await Promise.all(Array.from({ length: 6 }, () => postgres.createDatabase()));
+    expect(new Set(urls).size).toBe(6);
+    const names = await withClient(postgres.url, (client) =>
+      client.query<{ datname: string }>('SELECT datname FROM pg_database'),
+    );
+    const existing = new Set(names.rows.map((row) => row.datname));
+    for (const url of urls) expect(existing.has(new URL(url).pathname.slice(1))).toBe(true);
+  });
+
   test('createDatabase accepts a name and rejects unsafe ones', async () => {
     const url = await postgres.createDatabase('named_db');
     expect(url).toBe(`postgres://postgres@127.0.0.1:${postgres.port}/named_db`);
