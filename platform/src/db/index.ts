@@ -21,3 +21,5 @@ export {
 } from './checkout-repository';
 export { LedgerRepository, type AccountBalances } from './ledger-repository';
 export { IdempotencyRepository, type IdempotencyBegin, type BeginOptions } from './idempotency-repository';
+export { WalletIndexRepository } from './wallet-index-repository';
+export { QuoteRepository, type QuoteRecord } from './quote-repository';
