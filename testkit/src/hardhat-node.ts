@@ -160,6 +160,7 @@ export async function startHardhat(): Promise<HardhatNode> {
       ],
       logFile,
       cwd: projectDir,
+      // NODE_OPTIONS of the test run (e.g. --inspect) must not reach the node child.
       env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', NODE_OPTIONS: '' },
     });
     try {

@@ -184,7 +184,7 @@ class TemporaryPostgres implements PostgresServer {
     await postgres.waitUntilReady(() => this.answersQueries(), READY_TIMEOUT_MS);
   }
 
-  /** Log lines written by the postmaster since it started, to tell a port clash from other failures. */
+  /** Whether the log tail says the port was taken, to tell a port clash from other start-up failures. */
   logMentionsPortInUse(): boolean {
     return /could not bind|Address already in use|could not create any TCP\/IP sockets/.test(
       readTail(this.logFile, 8000),
