@@ -14,6 +14,7 @@ export {
   QUEUE_PREFIX,
 } from './queue-factory';
 export {
+  closeRedisConnection,
   createRedisConnection,
   reconnectDelayMs,
   type RedisConnectionOptions,

@@ -84,3 +84,21 @@ export function waitForRedisReady(connection: Redis, timeoutMs = 5_000): Promise
     connection.once('ready', onReady);
   });
 }
+
+/**
+ * QUIT (pending replies are delivered first), falling back to a hard disconnect, and resolves once the
+ * socket is closed. Idempotent.
+ */
+export async function closeRedisConnection(connection: Redis, timeoutMs = 2_000): Promise<void> {
+  if (connection.status === 'end') return;
+  const ended = new Promise<void>((resolve) => connection.once('end', () => resolve()));
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+  if ((connection.status as string) !== 'end') connection.disconnect();
+}

@@ -8,7 +8,7 @@ import { Lifecycle } from '../lifecycle/lifecycle';
 import { createLogger, type Logger } from '../logging/create-logger';
 import { createMetrics, type Metrics } from '../metrics/metrics';
 import { startEmbeddedRedis } from '../redis/embedded-redis-server';
-import { createRedisConnection, type RedisRole, waitForRedisReady } from '../redis/redis-connection';
+import { closeRedisConnection, createRedisConnection, type RedisRole, waitForRedisReady } from '../redis/redis-connection';
 import { checkRedisProductionSettings } from '../redis/redis-production-check';
 import { cryptoRandomSource, systemClock } from '../system';
 
@@ -77,7 +77,7 @@ export async function createServiceRuntime(config: Config, opts: CreateServiceRu
     lifecycle.register(
       closeableComponent(
         'redis-connections',
-        () => Promise.all(connections.map((c) => (c.status === 'end' ? undefined : c.quit().catch(() => c.disconnect())))),
+        () => Promise.all(connections.map((c) => closeRedisConnection(c))),
         () => connections.forEach((c) => c.disconnect()),
       ),
     );
