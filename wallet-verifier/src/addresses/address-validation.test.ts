@@ -96,6 +96,13 @@ describe('Ethereum addresses', () => {
   });
 });
 
+describe('unchecked callers', () => {
+  it('answers an unknown chain or network with InvalidAddressError', () => {
+    expect(() => parseAddress('dogecoin' as never, 'mainnet', 'D8x')).toThrow(InvalidAddressError);
+    expect(() => parseAddress('bitcoin', 'signet' as never, 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu')).toThrow(InvalidAddressError);
+  });
+});
+
 describe('fuzz', () => {
   it('never throws anything but InvalidAddressError', () => {
     const chains = fc.constantFrom('bitcoin', 'litecoin', 'ethereum' as const);

@@ -2,7 +2,7 @@ import { ValidationError, type Chain } from '@coinstile/core';
 import { bitcoinjs } from './esm-libraries';
 import { getAddress, ZeroAddress } from 'ethers';
 import { base58CheckDecode, base58CheckEncode } from './base58check';
-import { utxoNetworkParams, type ChainNetwork, type UtxoNetworkParams } from './network-params';
+import { isChainNetwork, utxoNetworkParams, type ChainNetwork, type UtxoNetworkParams } from './network-params';
 
 /** Why an address was refused. */
 export type InvalidAddressReason =
@@ -40,6 +40,8 @@ const MAX_ADDRESS_LENGTH = 100;
  * all-upper, or mixed case with a valid EIP-55 checksum; the zero address is refused.
  */
 export function parseAddress(chain: Chain, network: ChainNetwork, text: string): ParsedAddress {
+  if (chain !== 'bitcoin' && chain !== 'litecoin' && chain !== 'ethereum') throw new InvalidAddressError(chain, 'malformed');
+  if (!isChainNetwork(network)) throw new InvalidAddressError(chain, 'wrong_network');
   if (typeof text !== 'string' || text.length === 0 || text.length > MAX_ADDRESS_LENGTH) {
     throw new InvalidAddressError(chain, 'malformed');
   }

@@ -199,6 +199,11 @@ describe('networks and key kinds', () => {
     expect(() => parseReceivingWallet('BTC', 'mainnet', base58CheckEncode(payload))).toThrow(MalformedWalletError);
   });
 
+  it('answers unknown assets and networks from unchecked callers with a typed error', () => {
+    expect(() => parseReceivingWallet('DOGE' as never, 'mainnet', BIP84_ZPUB)).toThrow(UnsupportedWalletError);
+    expect(() => parseReceivingWallet('BTC', 'signet' as never, BIP84_ZPUB)).toThrow(UnsupportedWalletError);
+  });
+
   it('refuses out-of-range indexes', () => {
     const wallet = parseReceivingWallet('BTC', 'mainnet', BIP84_ZPUB);
     for (const bad of [-1, 1.5, 2 ** 31, Number.NaN]) expect(() => deriveAddress(wallet, bad)).toThrow(DerivationIndexError);

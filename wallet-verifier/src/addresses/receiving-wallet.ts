@@ -1,9 +1,9 @@
-import { CRYPTO_ASSETS, type CryptoAsset } from '@coinstile/core';
+import { CRYPTO_ASSETS, isCryptoAsset, type CryptoAsset } from '@coinstile/core';
 import { descriptorChecksum, withDescriptorChecksum } from './descriptor-checksum';
 import { STANDARD_PUBLIC_VERSION } from './extended-key-versions';
 import { decodeExtendedPublicKey, encodeExtendedPublicKey, refusePrivateKeys, type ExtendedPublicKey } from './extended-public-key';
 import { HARDENED_OFFSET } from './hd-public-derivation';
-import type { ChainNetwork, UtxoChain } from './network-params';
+import { isChainNetwork, type ChainNetwork, type UtxoChain } from './network-params';
 import {
   DescriptorChecksumError,
   MalformedWalletError,
@@ -65,6 +65,9 @@ const MAX_INPUT_LENGTH = 1000;
  * `WalletKeyDepthError`, `UnsupportedWalletError`, `MalformedWalletError`.
  */
 export function parseReceivingWallet(asset: CryptoAsset, network: ChainNetwork, input: string): ReceivingWallet {
+  // Callers in plain JavaScript or with unchecked config can pass anything; answer with a typed error.
+  if (!isCryptoAsset(asset)) throw new UnsupportedWalletError('Unknown asset', 'unknown_asset');
+  if (!isChainNetwork(network)) throw new UnsupportedWalletError('Unknown network', 'unknown_network');
   if (typeof input !== 'string') throw new MalformedWalletError('not a string');
   if (input.length > MAX_INPUT_LENGTH) throw new MalformedWalletError('too long');
   const text = input.trim();
