@@ -170,6 +170,19 @@ describe('fx-oracle with real Redis and the local exchanges', () => {
     expect(await reader.redis.hkeys(`${keyPrefix}fx:obs:BTC-USD`)).toEqual(expect.arrayContaining(['coinbase', 'kraken']));
   });
 
+  it('serves many rates from one read of Redis, yet refuses values that aged since that read', async () => {
+    let now = Date.now();
+    const { scheduler, rates } = oracle({ names: ['coinbase', 'kraken'], now: () => now, rates: { snapshotTtlMs: 600_000 } });
+    await scheduler.refreshAll();
+    expect((await rates.rate({ base: 'BTC', quote: 'USD' })).rate).toBe('60011.22');
+    exchanges.override('/v2/prices/BTC-USD/spot', { body: '{"data":{"amount":"61000","base":"BTC","currency":"USD"}}' });
+    await scheduler.refreshAll();
+    // Still the snapshot read before the refresh.
+    expect((await rates.rate({ base: 'BTC', quote: 'USD' })).rate).toBe('60011.22');
+    now += 60_001;
+    await unavailable(rates.rate({ base: 'BTC', quote: 'USD' }));
+  });
+
   it('prices from the demo source alone, labelled demo', async () => {
     const { scheduler, rates } = oracle({ names: ['static'], staticRates: [{ base: 'BTC', quote: 'USD', rate: '60000' }, { base: 'USD', quote: 'JPY', rate: '150' }] });
     await scheduler.refreshAll();

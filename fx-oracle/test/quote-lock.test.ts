@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '@coinstile/core';
 import {
+  BatchingQuoteRepository,
   createFxRouter,
   fixedRateRules,
   KyselyQuoteRepository,
@@ -133,6 +134,26 @@ describe.each(['postgres', 'pglite'] as const)('quote lock persisted in %s', (en
     const before = await count();
     await expect(quotes.lock({ storeId, asset: 'BTC', currency: 'USD', priceMinor: 100n })).rejects.toBeInstanceOf(RatesUnavailableError);
     expect(await count()).toBe(before);
+  });
+
+  it('group-commits concurrent locks; a bad row in a batch fails only its own caller', async () => {
+    const batched = new QuoteService({
+      rates: oracle.rates,
+      repository: new BatchingQuoteRepository(new KyselyQuoteRepository(db.kysely)),
+      signer: new QuoteTokenSigner(SIGNING_KEY),
+      now: () => now,
+    });
+    const unknownStore = makeId('st', now, randomBytes(10));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 120 }, (_, i) =>
+        batched.lock({ storeId: i === 57 ? unknownStore : storeId, asset: 'BTC', currency: 'USD', priceMinor: BigInt(100 + i) }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    expect(outcomes[57]?.status).toBe('rejected');
+    const locked = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.id] : []));
+    expect(await db.kysely.selectFrom('quotes').select('id').where('id', 'in', locked).execute()).toHaveLength(119);
+    expect((await batched.get(locked[0]!)).priceMinor).toBe(100n);
   });
 
   it.each([

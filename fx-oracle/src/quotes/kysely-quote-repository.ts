@@ -1,9 +1,9 @@
 import { type CryptoAsset, type FiatCurrency, isCryptoAsset, isFiatCurrency, type QuoteId } from '@coinstile/core';
-import type { DB } from '@coinstile/platform';
-import type { Kysely } from 'kysely';
+import type { DB, QuotesTable } from '@coinstile/platform';
+import type { Insertable, Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Quote } from './quote';
-import type { QuoteRepository } from './quote-repository';
+import type { BulkQuoteRepository, QuoteRepository } from './quote-repository';
 
 /**
  * What the `sources` jsonb column holds: the market rate before the spread, the demo flag and every
@@ -18,31 +18,17 @@ const storedSourcesSchema = z.object({
 });
 
 /** Quotes in the platform database (PostgreSQL or PGlite) through its kysely instance. */
-export class KyselyQuoteRepository implements QuoteRepository {
+export class KyselyQuoteRepository implements QuoteRepository, BulkQuoteRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async insert(quote: Quote): Promise<void> {
-    const sources: z.input<typeof storedSourcesSchema> = {
-      marketRate: quote.marketRate,
-      demo: quote.demo,
-      values: quote.sources.map((component) => ({ ...component })),
-    };
-    await this.db
-      .insertInto('quotes')
-      .values({
-        id: quote.id,
-        store_id: quote.storeId,
-        base_asset: quote.asset,
-        quote_currency: quote.currency,
-        rate: quote.rate,
-        spread_bps: quote.spreadBps,
-        sources: JSON.stringify(sources),
-        amount_due_base: quote.amountDueBase.toString(),
-        price_minor: quote.priceMinor.toString(),
-        created_at: quote.createdAt,
-        expires_at: quote.expiresAt,
-      })
-      .execute();
+    await this.insertMany([quote]);
+  }
+
+  /** One multi-row INSERT: all the quotes are stored, or none. */
+  async insertMany(quotes: readonly Quote[]): Promise<void> {
+    if (quotes.length === 0) return;
+    await this.db.insertInto('quotes').values(quotes.map(toRow)).execute();
   }
 
   async findById(id: string): Promise<Quote | null> {
@@ -71,4 +57,25 @@ export class KyselyQuoteRepository implements QuoteRepository {
       expiresAt: row.expires_at,
     };
   }
+}
+
+function toRow(quote: Quote): Insertable<QuotesTable> {
+  const sources: z.input<typeof storedSourcesSchema> = {
+    marketRate: quote.marketRate,
+    demo: quote.demo,
+    values: quote.sources.map((component) => ({ ...component })),
+  };
+  return {
+    id: quote.id,
+    store_id: quote.storeId,
+    base_asset: quote.asset,
+    quote_currency: quote.currency,
+    rate: quote.rate,
+    spread_bps: quote.spreadBps,
+    sources: JSON.stringify(sources),
+    amount_due_base: quote.amountDueBase.toString(),
+    price_minor: quote.priceMinor.toString(),
+    created_at: quote.createdAt,
+    expires_at: quote.expiresAt,
+  };
 }

@@ -7,3 +7,8 @@ export interface QuoteRepository {
   /** The quote with this id, or `null`. */
   findById(id: string): Promise<Quote | null>;
 }
+
+/** A repository that can store many quotes in one statement (all or none). */
+export interface BulkQuoteRepository extends QuoteRepository {
+  insertMany(quotes: readonly Quote[]): Promise<void>;
+}

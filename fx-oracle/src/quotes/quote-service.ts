@@ -1,16 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import {
   type CryptoAsset,
+  ID_RANDOM_BYTES,
   isCryptoAsset,
   makeId,
   NotFoundError,
   parseFiatCurrency,
+  type QuoteService as QuoteServicePort,
+  type RandomSource,
   ValidationError,
 } from '@coinstile/core';
 import type { RateService } from '../rates/rate-service';
 import { checkRateRules, DEFAULT_RATE_RULES, type RateRulesProvider } from '../rates/rate-rules';
 import { type Quote, type QuoteStatus, quoteStatus } from './quote';
 import { priceQuote } from './quote-pricing';
+import { PooledRandomSource } from './pooled-random-source';
 import type { QuoteRepository } from './quote-repository';
 import type { QuoteTokenClaims, QuoteTokenSigner } from './quote-token';
 
@@ -50,18 +53,22 @@ export interface QuoteServiceOptions {
   /** Default 24 hours. */
   readonly maxTtlMs?: number;
   readonly now?: () => number;
+  /** Randomness for quote ids; default `crypto.randomBytes` in pooled blocks. */
+  readonly random?: RandomSource;
 }
 
 const MIN_TTL_MS = 1_000;
 
-/** Locks fiat prices into crypto amounts at the current aggregated rate, persisted and signed. */
-export class QuoteService {
+/** Locks fiat prices into crypto amounts at the current aggregated rate, persisted and signed. Implements core's port. */
+export class QuoteService implements QuoteServicePort {
   private readonly now: () => number;
+  private readonly random: RandomSource;
   private readonly defaultTtlMs: number;
   private readonly maxTtlMs: number;
 
   constructor(private readonly options: QuoteServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.random = options.random ?? new PooledRandomSource();
     this.defaultTtlMs = options.defaultTtlMs ?? 15 * 60 * 1000;
     this.maxTtlMs = options.maxTtlMs ?? 24 * 60 * 60 * 1000;
   }
@@ -86,7 +93,7 @@ export class QuoteService {
     const price = priceQuote({ asset, currency, priceMinor: request.priceMinor, marketRate: market.rate, spreadBps: rules.spreadBps });
     const nowMs = this.now();
     const quote: Quote = {
-      id: makeId('qt', nowMs, randomBytes(10)),
+      id: makeId('qt', nowMs, this.random.bytes(ID_RANDOM_BYTES)),
       storeId: request.storeId,
       asset,
       currency,

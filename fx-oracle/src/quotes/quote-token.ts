@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '@coinstile/core';
 import { z } from 'zod';
 import type { Quote } from './quote';
@@ -45,12 +45,14 @@ const VERSION = 'qt1';
  * order, so the same quote always yields the same token and anyone holding the key can verify it.
  */
 export class QuoteTokenSigner {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   /** `key`: at least 32 bytes of secret (a string is taken as UTF-8). */
   constructor(key: string | Buffer) {
-    this.key = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
-    if (this.key.length < 32) throw new RangeError('The quote signing key must be at least 32 bytes');
+    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+    if (bytes.length < 32) throw new RangeError('The quote signing key must be at least 32 bytes');
+    // A KeyObject is imported once instead of on every MAC.
+    this.key = createSecretKey(bytes);
   }
 
   sign(quote: Quote): string {

@@ -1,11 +1,14 @@
-import type { CryptoAsset, FiatCurrency, QuoteId } from '@coinstile/core';
+import type { Quote as CoreQuote, CryptoAsset, FiatCurrency, QuoteId } from '@coinstile/core';
 import type { RateComponent } from '../aggregation/aggregated-rate';
 
 /** `active` until `expiresAt`; an `expired` quote is never honoured, only replaced by a new one. */
 export type QuoteStatus = 'active' | 'expired';
 
-/** A locked quote: what a shopper must send for a fiat price, fixed at one rate until it expires. */
-export interface Quote {
+/**
+ * A locked quote: what a shopper must send for a fiat price, fixed at one rate until it expires. Extends
+ * core's `Quote` (what a checkout keeps) with the store, the market rate, the spread and the sources.
+ */
+export interface Quote extends CoreQuote {
   readonly id: QuoteId;
   readonly storeId: string;
   readonly asset: CryptoAsset;

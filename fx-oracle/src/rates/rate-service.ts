@@ -60,6 +60,8 @@ export class RateService {
   private readonly now: () => number;
   private readonly snapshotTtlMs: number;
   private snapshot: { readonly loadedAtMs: number; readonly observations: Promise<Observation[]> } | null = null;
+  /** Resolutions computed from one snapshot, reused while every value they rest on is still fresh. */
+  private readonly resolved = new Map<string, { readonly observations: readonly Observation[]; readonly resolution: RateResolution }>();
 
   constructor(private readonly options: RateServiceOptions) {
     this.aggregation = { ...DEFAULT_AGGREGATION_OPTIONS, ...options.aggregation };
@@ -90,11 +92,35 @@ export class RateService {
     const preferred = this.known(rules?.preferredSources);
     const fallback = this.known(rules?.fallbackSources);
     const first = preferred.length > 0 ? preferred : this.options.sources.map((source) => source.id);
-    let resolution = resolveRate(observations, pair, this.optionsFor(first), nowMs);
+    let resolution = this.resolveFrom(observations, pair, first, nowMs);
     if (resolution.kind === 'unavailable' && fallback.length > 0) {
-      resolution = resolveRate(observations, pair, this.optionsFor([...new Set([...first, ...fallback])]), nowMs);
+      resolution = this.resolveFrom(observations, pair, [...new Set([...first, ...fallback])], nowMs);
     }
     return resolution;
+  }
+
+  /**
+   * `resolveRate`, memoized per snapshot. A memoized rate is reused only while every value it used is
+   * still fresh at `nowMs`; values only ever age, so a value that was stale or absent cannot have
+   * changed the result, and a memoized "unavailable" stands until the next snapshot.
+   */
+  private resolveFrom(observations: readonly Observation[], pair: Pair, sourceIds: readonly SourceId[], nowMs: number): RateResolution {
+    const key = `${pairKey(pair)}|${sourceIds.join(',')}`;
+    const memo = this.resolved.get(key);
+    if (memo && memo.observations === observations && (memo.resolution.kind === 'unavailable' || this.stillFresh(memo.resolution.rate, nowMs))) {
+      return memo.resolution;
+    }
+    const resolution = resolveRate(observations, pair, this.optionsFor(sourceIds), nowMs);
+    this.resolved.set(key, { observations, resolution });
+    return resolution;
+  }
+
+  private stillFresh(rate: AggregatedRate, nowMs: number): boolean {
+    return rate.sources.every((component) => {
+      const [base = '', quote = ''] = component.pair.split('-');
+      const fiatPair = !this.aggregation.cryptoCodes.has(base) && !this.aggregation.cryptoCodes.has(quote);
+      return nowMs - component.observedAtMs <= (fiatPair ? this.aggregation.fiatMaxAgeMs : this.aggregation.maxAgeMs);
+    });
   }
 
   /** Every published pair (or the given ones), each available or with the reason it is not. */
