@@ -132,6 +132,12 @@ export class CheckoutRepository implements CheckoutRepositoryPort {
     return row ? toRecord(row) : null;
   }
 
+  /** The checkout paid through `address` in `asset` (what the chain follower matches outputs against). */
+  async findByAddress(asset: CryptoAsset, address: string, executor: Kysely<DB> = this.#db.kysely): Promise<CheckoutRecord | null> {
+    const row = await executor.selectFrom('checkouts').selectAll().where('asset', '=', asset).where('address', '=', address).executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
   /** A store's checkouts, newest first, optionally of one status, a page at a time (keyset on the id). */
   async list(storeId: StoreId, query: CheckoutListQuery = {}): Promise<CheckoutPage> {
     const limit = query.limit ?? 20;

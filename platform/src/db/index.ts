@@ -23,3 +23,4 @@ export { LedgerRepository, type AccountBalances } from './ledger-repository';
 export { IdempotencyRepository, type IdempotencyBegin, type BeginOptions } from './idempotency-repository';
 export { WalletIndexRepository } from './wallet-index-repository';
 export { QuoteRepository, type QuoteRecord } from './quote-repository';
+export { PaymentRepository, type PaymentRecord, type PaymentSighting } from './payment-repository';

@@ -117,6 +117,7 @@ export class PGliteWorker {
       const pending = this.#pending.get(msg.id);
       if (!pending) return;
       this.#pending.delete(msg.id);
+      if (this.#pending.size === 0) worker.unref();
       if (msg.ok) pending.resolve(msg.result);
       else pending.reject(new PGliteError(msg.error));
     });
@@ -163,6 +164,7 @@ export class PGliteWorker {
       worker.on('error', onError);
       worker.on('exit', onExit);
     });
+    worker.unref();
     return new PGliteWorker(worker);
   }
 
@@ -195,6 +197,9 @@ export class PGliteWorker {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      // Referenced only while a statement is in flight: an idle database never keeps the process
+      // alive (as a pg pool with allowExitOnIdle), a running statement always does.
+      if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ op, id, sql, params: [...params] });
     });
