@@ -20,7 +20,7 @@ export { RedisObservationStore } from './store/redis-observation-store';
 export { RefreshScheduler, type RefreshOutcome, type RefreshSchedulerOptions, type RefreshLogger } from './refresh/refresh-scheduler';
 
 export type { AggregatedRate, RateComponent, RateResolution, UnavailableReason } from './aggregation/aggregated-rate';
-export { type AggregationOptions, DEFAULT_AGGREGATION_OPTIONS } from './aggregation/aggregation-options';
+export { type AggregationOptions, DEFAULT_AGGREGATION_OPTIONS, maxAgeMsFor } from './aggregation/aggregation-options';
 export { resolveRate } from './aggregation/resolve-rate';
 export { median } from './aggregation/median';
 

@@ -17,7 +17,10 @@ export interface Observation {
   readonly demo: boolean;
 }
 
-/** The instant an observation's age is measured from: the exchange's own time when it gives one. */
+/**
+ * The instant an observation's age is measured from: the exchange's own time when it gives one, but
+ * never later than when we received it, so an exchange clock running ahead cannot keep a value fresh.
+ */
 export function effectiveObservedAtMs(observation: Observation): number {
-  return observation.observedAtMs ?? observation.fetchedAtMs;
+  return Math.min(observation.observedAtMs ?? observation.fetchedAtMs, observation.fetchedAtMs);
 }

@@ -1,4 +1,5 @@
 import type { SourceId } from '../observation';
+import type { Pair } from '../pair';
 
 /** How observations become a rate. Every field has a default (`DEFAULT_AGGREGATION_OPTIONS`). */
 export interface AggregationOptions {
@@ -32,3 +33,9 @@ export const DEFAULT_AGGREGATION_OPTIONS: AggregationOptions = {
   usdcDepegBps: 100,
   cryptoCodes: new Set(['BTC', 'LTC', 'ETH', 'USDC', 'USDT']),
 };
+
+/** How old a value of `pair` may be: `fiatMaxAgeMs` when both sides are fiat, `maxAgeMs` otherwise. */
+export function maxAgeMsFor(pair: Pair, options: AggregationOptions): number {
+  const fiatPair = !options.cryptoCodes.has(pair.base) && !options.cryptoCodes.has(pair.quote);
+  return fiatPair ? options.fiatMaxAgeMs : options.maxAgeMs;
+}

@@ -72,6 +72,17 @@ describe('resolveRate', () => {
     expect(available(resolveRate([obs('a', 'BTC-USD', '1', 61_000), obs('b', 'BTC-USD', '1', 61_000)], { base: 'BTC', quote: 'USD' }, options({ maxAgeMs: 62_000 }), NOW)).rate).toBe('1');
   });
 
+  it('does not let an exchange clock running ahead keep a value fresh', () => {
+    const ahead = obs('bitstamp', 'BTC-USD', '60000', 120_000, { observedAtMs: NOW + 86_400_000 });
+    const resolution = resolveRate([ahead, obs('coinbase', 'BTC-USD', '60000')], { base: 'BTC', quote: 'USD' }, options(), NOW);
+    expect(resolution).toMatchObject({ kind: 'unavailable', reason: 'too_few_sources' });
+  });
+
+  it('skips values that are not positive decimals', () => {
+    const resolution = resolveRate([obs('a', 'BTC-USD', 'abc'), obs('b', 'BTC-USD', '0'), obs('c', 'BTC-USD', '1e5')], { base: 'BTC', quote: 'USD' }, options(), NOW);
+    expect(resolution).toMatchObject({ kind: 'unavailable', reason: 'no_fresh_rates' });
+  });
+
   it('counts USDT-quoted values as USD', () => {
     const rate = available(resolveRate([obs('coinbase', 'ETH-USD', '3000'), obs('binance', 'ETH-USDT', '3002')], { base: 'ETH', quote: 'USD' }, options(), NOW));
     expect(rate.rate).toBe('3001');

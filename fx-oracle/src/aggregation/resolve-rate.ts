@@ -1,9 +1,9 @@
-import { FxDecimal, PUBLISHED_RATE_DIGITS } from '../fx-decimal';
+import { FxDecimal, parsePositiveDecimal, PUBLISHED_RATE_DIGITS } from '../fx-decimal';
 import { effectiveObservedAtMs, type Observation } from '../observation';
 import { type Pair, type PairKey, pairKey } from '../pair';
 import type { AggregatedRate, RateComponent, RateResolution, UnavailableReason } from './aggregated-rate';
 import { aggregateCandidates, type Candidate, onePerSource } from './aggregate-candidates';
-import type { AggregationOptions } from './aggregation-options';
+import { type AggregationOptions, maxAgeMsFor } from './aggregation-options';
 
 /** Stablecoins that always count as USD when they are the quote currency (Binance quotes in USDT). */
 const ALWAYS_USD = new Set(['USDT']);
@@ -76,10 +76,9 @@ function freshObservations(observations: readonly Observation[], options: Aggreg
   for (const observation of observations) {
     if (options.allowedSources && !options.allowedSources.has(observation.source)) continue;
     const observedAtMs = effectiveObservedAtMs(observation);
-    const fiatPair = !options.cryptoCodes.has(observation.pair.base) && !options.cryptoCodes.has(observation.pair.quote);
-    if (nowMs - observedAtMs > (fiatPair ? options.fiatMaxAgeMs : options.maxAgeMs)) continue;
-    const value = new FxDecimal(observation.value);
-    if (!value.isFinite() || value.lte(0)) continue;
+    if (nowMs - observedAtMs > maxAgeMsFor(observation.pair, options)) continue;
+    const value = parsePositiveDecimal(observation.value);
+    if (!value) continue;
     fresh.push({
       observation,
       value,

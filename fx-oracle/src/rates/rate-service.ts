@@ -1,9 +1,9 @@
 import { RatesUnavailableError } from '@coinstile/core';
 import type { AggregatedRate, RateResolution } from '../aggregation/aggregated-rate';
-import { type AggregationOptions, DEFAULT_AGGREGATION_OPTIONS } from '../aggregation/aggregation-options';
+import { type AggregationOptions, DEFAULT_AGGREGATION_OPTIONS, maxAgeMsFor } from '../aggregation/aggregation-options';
 import { resolveRate } from '../aggregation/resolve-rate';
 import { effectiveObservedAtMs, type Observation, type SourceId } from '../observation';
-import { type Pair, pairKey } from '../pair';
+import { type Pair, pairKey, parsePairKey } from '../pair';
 import type { ObservationStore, SourceHealth } from '../store/observation-store';
 import type { RateRules } from './rate-rules';
 
@@ -116,11 +116,7 @@ export class RateService {
   }
 
   private stillFresh(rate: AggregatedRate, nowMs: number): boolean {
-    return rate.sources.every((component) => {
-      const [base = '', quote = ''] = component.pair.split('-');
-      const fiatPair = !this.aggregation.cryptoCodes.has(base) && !this.aggregation.cryptoCodes.has(quote);
-      return nowMs - component.observedAtMs <= (fiatPair ? this.aggregation.fiatMaxAgeMs : this.aggregation.maxAgeMs);
-    });
+    return rate.sources.every((component) => nowMs - component.observedAtMs <= maxAgeMsFor(parsePairKey(component.pair), this.aggregation));
   }
 
   /** Every published pair (or the given ones), each available or with the reason it is not. */
@@ -140,14 +136,13 @@ export class RateService {
         .filter((observation) => observation.source === source.id)
         .map((observation) => {
           const observedAtMs = effectiveObservedAtMs(observation);
-          const fiatPair = !this.aggregation.cryptoCodes.has(observation.pair.base) && !this.aggregation.cryptoCodes.has(observation.pair.quote);
           return {
             pair: pairKey(observation.pair),
             value: observation.value,
             observedAtMs,
             fetchedAtMs: observation.fetchedAtMs,
             ageMs: nowMs - observedAtMs,
-            fresh: nowMs - observedAtMs <= (fiatPair ? this.aggregation.fiatMaxAgeMs : this.aggregation.maxAgeMs),
+            fresh: nowMs - observedAtMs <= maxAgeMsFor(observation.pair, this.aggregation),
           };
         }),
     }));

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { parsePositiveDecimal } from '../fx-decimal';
 import type { Observation } from '../observation';
 import { pairKey, parsePairKey } from '../pair';
 import type { ObservationStore, SourceHealth } from './observation-store';
 
 const storedObservationSchema = z.object({
-  value: z.string(),
+  value: z.string().refine((text) => parsePositiveDecimal(text) !== null),
   observedAtMs: z.number().nullable(),
   fetchedAtMs: z.number(),
   demo: z.boolean(),
