@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { createLogger, type EmbeddedRedis, RedisServerMissingError, startEmbeddedRedis } from '../src';
+import { createLogger, EmbeddedRedisStartError, type EmbeddedRedis, RedisServerMissingError, startEmbeddedRedis } from '../src';
 import { isProcessRunning, waitUntil } from './process-alive';
 
 const logger = createLogger({ logLevel: 'silent' });
@@ -72,6 +72,43 @@ describe('startEmbeddedRedis', () => {
     await expect(attempt).rejects.toThrow(
       'redis-server was not found on PATH. Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to an existing Redis (redis://host:6379).',
     );
+  });
+
+  const fakeBin = (scripts: Record<string, string>, links: Record<string, string> = {}) => {
+    const bin = join(dataDir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    for (const [name, body] of Object.entries(scripts)) {
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    }
+    for (const [name, target] of Object.entries(links)) symlinkSync(target, join(bin, name));
+    return bin;
+  };
+
+  it('reports why redis-server failed to start, with its own log lines', async () => {
+    const path = fakeBin({ 'redis-server': 'echo "FATAL: cannot open config" >&2; exit 1' });
+    const attempt = startEmbeddedRedis(dataDir, logger, { path });
+    await expect(attempt).rejects.toBeInstanceOf(EmbeddedRedisStartError);
+    await expect(attempt).rejects.toThrow(/redis-server exited \(code 1[\s\S]*FATAL: cannot open config/);
+  });
+
+  it('falls back to a plain spawn when setpriv cannot set the death signal', async () => {
+    const path = fakeBin(
+      { setpriv: 'echo "setpriv: unrecognized option \'--pdeathsig\'" >&2; exit 1' },
+      { 'redis-server': '/usr/bin/redis-server' },
+    );
+    const lines: string[] = [];
+    const capturing = createLogger({ logLevel: 'info' }, { destination: { write: (l: string) => void lines.push(l) } });
+    redis = await startEmbeddedRedis(dataDir, capturing, { path });
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
+    const started = lines.map((l) => JSON.parse(l) as { msg: string; deathSignal?: boolean }).find((l) => l.msg === 'embedded redis-server started');
+    expect(started?.deathSignal).toBe(false);
+    expect(lines.some((l) => l.includes('setpriv --pdeathsig failed'))).toBe(true);
   });
 
   it('dies with Coinstile when Coinstile is killed with SIGKILL', async () => {

@@ -57,27 +57,62 @@ export async function startEmbeddedRedis(
 
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  let useSetpriv = setpriv !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const launch = launchRedisServer({ redisServer, setpriv: useSetpriv ? setpriv : undefined, dir, port, logger });
+    try {
+      await waitForPing(port, launch.child, opts.startTimeoutMs ?? 10_000);
+    } catch (err) {
+      launch.kill();
+      await launch.exited;
+      const log = launch.tail.join('\n');
+      const message = `embedded redis-server did not start: ${(err as Error).message}${log ? `\n${log}` : ''}`;
+      if (attempt < 3 && /Address already in use/i.test(log)) continue; // lost the race for the free port
+      if (attempt < 3 && useSetpriv && /setpriv/i.test(log)) {
+        logger.warn({ log }, 'setpriv --pdeathsig failed; embedded redis-server will only be stopped on a clean exit');
+        useSetpriv = false;
+        continue;
+      }
+      throw new EmbeddedRedisStartError(message);
+    }
+    const url = `redis://127.0.0.1:${port}`;
+    logger.info({ pid: launch.pid, url, dir, deathSignal: useSetpriv }, 'embedded redis-server started');
+    return { url, port, pid: launch.pid, stop: stopper(launch, port, opts.stopTimeoutMs ?? 5_000) };
+  }
+}
+
+interface LaunchedRedis {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Resolves when the process has exited (and been reaped). */
+  readonly exited: Promise<void>;
+  /** Last lines of redis-server's own log, to explain a failed start. */
+  readonly tail: string[];
+  /** SIGKILL if still running. */
+  kill(): void;
+}
+
+function launchRedisServer(p: { redisServer: string; setpriv: string | undefined; dir: string; port: number; logger: Logger }): LaunchedRedis {
   const redisArgs = [
     '--bind', '127.0.0.1',
-    '--port', String(port),
+    '--port', String(p.port),
     '--protected-mode', 'yes',
     '--daemonize', 'no',
-    '--dir', dir,
+    '--dir', p.dir,
     '--appendonly', 'yes',
     '--appendfsync', 'everysec',
     '--maxmemory-policy', 'noeviction',
     '--save', '',
     '--logfile', '',
   ];
-  const [command, args] = setpriv
-    ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', redisServer, ...redisArgs]]
-    : [redisServer, redisArgs];
+  const [command, args] = p.setpriv
+    ? [p.setpriv, ['--pdeathsig', 'SIGKILL', '--', p.redisServer, ...redisArgs]]
+    : [p.redisServer, redisArgs];
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new EmbeddedRedisStartError(`could not spawn ${command}`);
 
-  // Last lines of redis-server's own log, to explain a failed start.
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) tail.push(line.trim());
@@ -86,41 +121,34 @@ export async function startEmbeddedRedis(
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
-  const killOnExit = () => {
+  const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The fallback where no death signal is available: at least a normal exit of Node takes it along.
+  process.once('exit', kill);
+  // 'close' comes after 'exit' once stdout/stderr are drained, so the log tail is complete.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.once('exit', (code, signal) => {
-    process.removeListener('exit', killOnExit);
-    logger.info({ pid, code, signal }, 'embedded redis-server exited');
+    process.removeListener('exit', kill);
+    p.logger.info({ pid, code, signal }, 'embedded redis-server exited');
   });
+  return { child, pid, exited, tail, kill };
+}
 
-  const url = `redis://127.0.0.1:${port}`;
-  try {
-    await waitForPing(port, child, opts.startTimeoutMs ?? 10_000);
-  } catch (err) {
-    killOnExit();
-    await exited;
-    throw new EmbeddedRedisStartError(
-      `embedded redis-server did not start: ${(err as Error).message}${tail.length ? `\n${tail.join('\n')}` : ''}`,
-    );
-  }
-  logger.info({ pid, url, dir, deathSignal: setpriv !== undefined }, 'embedded redis-server started');
-
+/** SHUTDOWN (AOF flushed), SIGKILL after the bound; idempotent. */
+function stopper(launch: LaunchedRedis, port: number, stopTimeoutMs: number): () => Promise<void> {
   let stopping: Promise<void> | undefined;
-  const stop = () => {
+  return () => {
     stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (launch.child.exitCode !== null || launch.child.signalCode !== null) return;
       // SIGTERM is redis-server's other graceful path, for when SHUTDOWN could not be delivered.
-      if (!(await sendShutdown(port))) child.kill('SIGTERM');
-      const timer = setTimeout(killOnExit, opts.stopTimeoutMs ?? 5_000);
-      await exited;
+      if (!(await sendShutdown(port))) launch.child.kill('SIGTERM');
+      const timer = setTimeout(launch.kill, stopTimeoutMs);
+      await launch.exited;
       clearTimeout(timer);
     })();
     return stopping;
   };
-  return { url, port, pid, stop };
 }
 
 function findExecutable(name: string, searchPath: string): string | undefined {
