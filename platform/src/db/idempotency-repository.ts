@@ -13,7 +13,7 @@ export type IdempotencyBegin =
   /** Another request with this key is being handled right now: answer 409 and let the client retry. */
   | { readonly kind: 'in_progress' };
 
-export interface BeginOptions {
+export interface IdempotencyBeginOptions {
   /**
    * An unfinished key older than this is taken over (its process died mid-request). Default 60 s,
    * longer than any request may take.
@@ -34,7 +34,7 @@ export class IdempotencyRepository {
    * Claims `key` in `scope` for a request whose canonical body hashes to `requestHash`.
    * Throws `IdempotencyConflictError` (409) when the key was used with another request.
    */
-  async begin(scope: string, key: string, requestHash: string, options: BeginOptions = {}): Promise<IdempotencyBegin> {
+  async begin(scope: string, key: string, requestHash: string, options: IdempotencyBeginOptions = {}): Promise<IdempotencyBegin> {
     const now = options.now ?? new Date();
     const staleBefore = new Date(now.getTime() - (options.takeOverAfterMs ?? 60_000));
     const claimed = await this.db.kysely

@@ -20,7 +20,6 @@ export {
   type CheckoutPage,
 } from './checkout-repository';
 export { LedgerRepository, type AccountBalances } from './ledger-repository';
-export { IdempotencyRepository, type IdempotencyBegin, type BeginOptions } from './idempotency-repository';
+export { IdempotencyRepository, type IdempotencyBegin, type IdempotencyBeginOptions } from './idempotency-repository';
 export { WalletIndexRepository } from './wallet-index-repository';
-export { QuoteRepository, type QuoteRecord } from './quote-repository';
 export { PaymentRepository, type PaymentRecord, type PaymentSighting } from './payment-repository';
