@@ -1,7 +1,6 @@
 export { FxDecimal, PUBLISHED_RATE_DIGITS } from './fx-decimal';
 export { type Pair, type PairKey, pairKey, parsePairKey } from './pair';
 export { type Observation, type SourceId, effectiveObservedAtMs } from './observation';
-export { assertNever } from './assert-never';
 
 export { SourceError, type SourceErrorKind } from './sources/source-error';
 export type { RateSource, SourceFetchResult, HttpSourceOptions } from './sources/rate-source';

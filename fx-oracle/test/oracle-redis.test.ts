@@ -183,6 +183,26 @@ describe('fx-oracle with real Redis and the local exchanges', () => {
     await unavailable(rates.rate({ base: 'BTC', quote: 'USD' }));
   });
 
+  it('keeps the newer value when a slower refresh of another process writes an older one', async () => {
+    const keyPrefix = uniquePrefix();
+    const a = oracle({ keyPrefix, names: ['coinbase'] });
+    const b = oracle({ keyPrefix, names: ['coinbase'] });
+    const observation = (value: string, fetchedAtMs: number) => ({
+      source: 'coinbase',
+      pair: { base: 'BTC', quote: 'USD' },
+      value,
+      observedAtMs: null,
+      fetchedAtMs,
+      demo: false,
+    });
+    const t = Date.now();
+    await a.store.saveObservations([observation('60100', t)]);
+    await b.store.saveObservations([observation('59000', t - 5_000)]);
+    expect((await b.store.loadObservations()).map((o) => o.value)).toEqual(['60100']);
+    await b.store.saveObservations([observation('60200', t + 1)]);
+    expect((await a.store.loadObservations()).map((o) => o.value)).toEqual(['60200']);
+  });
+
   it('prices from the demo source alone, labelled demo', async () => {
     const { scheduler, rates } = oracle({ names: ['static'], staticRates: [{ base: 'BTC', quote: 'USD', rate: '60000' }, { base: 'USD', quote: 'JPY', rate: '150' }] });
     await scheduler.refreshAll();

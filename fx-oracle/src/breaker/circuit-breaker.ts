@@ -1,4 +1,4 @@
-import { assertNever } from '../assert-never';
+import { assertNever } from '@coinstile/core';
 
 /**
  * A source's circuit breaker state. `closed`: requests flow, consecutive failures counted; `open`: the
@@ -47,7 +47,7 @@ export class CircuitBreaker {
       case 'half_open':
         return false;
       default:
-        return assertNever(state);
+        return assertNever(state, 'breaker state');
     }
   }
 
@@ -70,7 +70,7 @@ export class CircuitBreaker {
         this.current = { status: 'open', openedAtMs: nowMs, retryAtMs: nowMs + this.options.openMs, consecutiveFailures: failures };
         return;
       default:
-        assertNever(state);
+        assertNever(state, 'breaker state');
     }
   }
 }

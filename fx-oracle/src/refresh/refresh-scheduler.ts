@@ -81,7 +81,10 @@ export class RefreshScheduler {
   refresh(source: RateSource): Promise<RefreshOutcome> {
     const run = this.refreshOnce(source);
     this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
+    run.then(
+      () => this.inFlight.delete(run),
+      () => this.inFlight.delete(run),
+    );
     return run;
   }
 
@@ -90,7 +93,13 @@ export class RefreshScheduler {
     const jitter = this.options.jitterRatio ?? 0.1;
     const delay = Math.max(1, Math.round(source.refreshIntervalMs * (1 - jitter + 2 * jitter * this.random())));
     const timer = setTimeout(() => {
-      void this.refresh(source).finally(() => this.schedule(source));
+      this.refresh(source).then(
+        () => this.schedule(source),
+        (err: unknown) => {
+          this.options.logger?.warn({ source: source.id, err: err instanceof Error ? err.message : String(err) }, 'rate refresh failed');
+          this.schedule(source);
+        },
+      );
     }, delay);
     timer.unref();
     this.timers.set(source.id, timer);

@@ -31,6 +31,28 @@ const storedHealthSchema = z.object({
 });
 
 /**
+ * Writes one observation unless the stored one for the same (pair, source) was fetched later: with
+ * several processes refreshing, a slow answer must not replace a newer value.
+ * KEYS: pair hash, pairs set. ARGV: source, observation JSON, its fetchedAtMs, pair key.
+ */
+const SAVE_IF_NEWER = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local ok, stored = pcall(cjson.decode, current)
+  if ok and type(stored) == 'table' and tonumber(stored.fetchedAtMs) and tonumber(stored.fetchedAtMs) > tonumber(ARGV[3]) then
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[4])
+return 1
+`;
+
+type RedisWithSaveIfNewer = Redis & {
+  fxSaveObservationIfNewer(pairHash: string, pairsSet: string, source: string, json: string, fetchedAtMs: string, pair: string): Promise<number>;
+};
+
+/**
  * Observations in Redis: one hash per pair (`<prefix>fx:obs:BTC-USD`, field = source id, value = JSON
  * of the observation), a set of the pairs seen, and one hash of source health. All keys share the
  * prefix, so a hash-tagged prefix (`{coinstile}:`) keeps them in one Redis Cluster slot.
@@ -39,12 +61,16 @@ export class RedisObservationStore implements ObservationStore {
   private readonly pairsKey: string;
   private readonly healthKey: string;
 
+  private readonly redis: RedisWithSaveIfNewer;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keyPrefix = 'coinstile:',
   ) {
     this.pairsKey = `${keyPrefix}fx:pairs`;
     this.healthKey = `${keyPrefix}fx:sources`;
+    if (!('fxSaveObservationIfNewer' in redis)) redis.defineCommand('fxSaveObservationIfNewer', { numberOfKeys: 2, lua: SAVE_IF_NEWER });
+    this.redis = redis as RedisWithSaveIfNewer;
   }
 
   private pairHashKey(pair: string): string {
@@ -53,19 +79,26 @@ export class RedisObservationStore implements ObservationStore {
 
   async saveObservations(observations: readonly Observation[]): Promise<void> {
     if (observations.length === 0) return;
-    const pipeline = this.redis.multi();
-    for (const observation of observations) {
-      const key = pairKey(observation.pair);
-      const stored = {
-        value: observation.value,
-        observedAtMs: observation.observedAtMs,
-        fetchedAtMs: observation.fetchedAtMs,
-        demo: observation.demo,
-      };
-      pipeline.hset(this.pairHashKey(key), observation.source, JSON.stringify(stored));
-      pipeline.sadd(this.pairsKey, key);
-    }
-    await pipeline.exec();
+    await Promise.all(
+      observations.map((observation) => {
+        const key = pairKey(observation.pair);
+        const stored = {
+          value: observation.value,
+          observedAtMs: observation.observedAtMs,
+          fetchedAtMs: observation.fetchedAtMs,
+          demo: observation.demo,
+        };
+        // ioredis sends these back to back without waiting for each reply.
+        return this.redis.fxSaveObservationIfNewer(
+          this.pairHashKey(key),
+          this.pairsKey,
+          observation.source,
+          JSON.stringify(stored),
+          String(observation.fetchedAtMs),
+          key,
+        );
+      }),
+    );
   }
 
   async loadObservations(): Promise<Observation[]> {
