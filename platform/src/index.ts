@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './redis';
 export * from './runtime';
 export * from './system';
+export * from './outbox-relay';

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial';
+import { verifier } from './0003-verifier';
 import { pipeline } from './0004-pipeline';
 
 /**
@@ -8,5 +9,6 @@ import { pipeline } from './0004-pipeline';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0003-verifier': verifier,
   '0004-pipeline': pipeline,
 };

@@ -1,0 +1,238 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { sql } from 'kysely';
+import type { Database } from '../db/database';
+import type { JsonValue } from '../db/json';
+import { OutboxRepository, type OutboxEntry } from '../db/outbox-repository';
+import { createQueue } from '../redis/queue-factory';
+import { jobIdForEvent } from './job-id';
+
+/** What a queue receives for one outbox event (the job's name is the event type). */
+export interface OutboxEventJob {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  /** The outbox position, a decimal string: consumers that need event order sort on it. */
+  readonly sequence: string;
+  readonly payload: JsonValue;
+  /** ISO-8601: when the event was written. */
+  readonly createdAt: string;
+}
+
+/** The queues an event goes to (none: it is only marked published). */
+export type OutboxRouter = (entry: OutboxEntry) => readonly string[];
+
+export interface OutboxRelayOptions {
+  readonly db: Database;
+  /** A producer connection (`createRedisConnection(url, 'producer')`): publishing fails fast while Redis is down. */
+  readonly connection: Redis;
+  readonly logger: Logger;
+  readonly route: OutboxRouter;
+  /** Rows claimed per transaction, 1..5000; default 500. */
+  readonly batchSize?: number;
+  /** How long an idle relay waits before looking again (a `wake()` cuts it short); default 100 ms. */
+  readonly pollIntervalMs?: number;
+  /** Ceiling of the back-off after a failed batch (Redis or Postgres down); default 5 s. */
+  readonly maxErrorBackoffMs?: number;
+  /** Where the relay's metrics go (the process registry); none when absent. */
+  readonly registry?: Registry;
+  /** Options of every published job, merged over the queue defaults. */
+  readonly jobOptions?: JobsOptions;
+}
+
+interface RelayMetrics {
+  readonly published: Counter<'queue'>;
+  readonly lag: Histogram;
+}
+
+const MAX_BATCH = 5_000;
+
+/**
+ * Moves unpublished outbox rows to BullMQ. Each step claims a bounded batch with `FOR UPDATE SKIP
+ * LOCKED` (so any number of relays, in any number of processes, share the work without publishing a row
+ * concurrently), adds one job per (event, queue) with the event id as job id (a re-publish after a crash
+ * between `addBulk` and the commit is a no-op), and marks the rows published in the same transaction.
+ * Delivery is at-least-once; consumers deduplicate in the database.
+ *
+ * The loop drains without pausing while batches come back full, then polls every `pollIntervalMs`;
+ * `wake()` (called by in-process writers after a commit) starts the next step at once.
+ */
+export class OutboxRelay {
+  readonly #outbox: OutboxRepository;
+  readonly #queues = new Map<string, Queue<OutboxEventJob>>();
+  readonly #batchSize: number;
+  readonly #pollIntervalMs: number;
+  readonly #maxErrorBackoffMs: number;
+  readonly #metrics: RelayMetrics | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wakeUp: (() => void) | undefined;
+  #woken = false;
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    const batchSize = opts.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
+      throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BATCH}, got ${batchSize}`);
+    }
+    this.#batchSize = batchSize;
+    this.#pollIntervalMs = opts.pollIntervalMs ?? 100;
+    this.#maxErrorBackoffMs = opts.maxErrorBackoffMs ?? 5_000;
+    this.#outbox = new OutboxRepository(opts.db);
+    this.#metrics = opts.registry ? relayMetrics(opts.registry, opts.db) : undefined;
+  }
+
+  get isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Looks for new rows now instead of at the next poll. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeUp?.();
+  }
+
+  /** Finishes the batch in progress, stops the loop and closes the relay's queues. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+    this.#queues.clear();
+  }
+
+  /** One step: publishes up to `batchSize` rows and returns how many (0 when the outbox is drained). */
+  async relayOnce(): Promise<number> {
+    const startedAt = Date.now();
+    const count = await this.#outbox.relayBatch(this.#batchSize, (entries) => this.#publish(entries));
+    if (count > 0) this.opts.logger.debug({ count, ms: Date.now() - startedAt }, 'outbox batch published');
+    return count;
+  }
+
+  async #publish(entries: readonly OutboxEntry[]): Promise<void> {
+    const byQueue = new Map<string, { name: string; data: OutboxEventJob; opts: JobsOptions }[]>();
+    for (const entry of entries) {
+      const data: OutboxEventJob = {
+        eventId: entry.eventId,
+        eventType: entry.eventType,
+        aggregateType: entry.aggregateType,
+        aggregateId: entry.aggregateId,
+        sequence: entry.sequence.toString(),
+        payload: entry.payload,
+        createdAt: entry.createdAt.toISOString(),
+      };
+      for (const queueName of this.opts.route(entry)) {
+        let jobs = byQueue.get(queueName);
+        if (!jobs) byQueue.set(queueName, (jobs = []));
+        jobs.push({ name: entry.eventType, data, opts: { ...this.opts.jobOptions, jobId: jobIdForEvent(entry.eventId) } });
+      }
+    }
+    await Promise.all([...byQueue].map(([queueName, jobs]) => this.#queue(queueName).addBulk(jobs)));
+    if (this.#metrics) {
+      const now = Date.now();
+      for (const [queueName, jobs] of byQueue) this.#metrics.published.inc({ queue: queueName }, jobs.length);
+      for (const entry of entries) this.#metrics.lag.observe((now - entry.createdAt.getTime()) / 1000);
+    }
+  }
+
+  #queue(name: string): Queue<OutboxEventJob> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = createQueue<OutboxEventJob>(name, this.opts.connection, { logger: this.opts.logger });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      let published = 0;
+      try {
+        this.#woken = false;
+        published = await this.relayOnce();
+        failures = 0;
+      } catch (err) {
+        failures += 1;
+        // One line per failure streak start, then every tenth: an outage must not flood the log.
+        if (failures === 1 || failures % 10 === 0) this.opts.logger.warn({ err, failures }, 'outbox relay step failed; retrying');
+        await this.#sleep(Math.min(this.#maxErrorBackoffMs, 100 * 2 ** Math.min(failures, 10)), false);
+        continue;
+      }
+      if (published < this.#batchSize && !this.#woken) await this.#sleep(this.#pollIntervalMs, true);
+    }
+  }
+
+  /** Waits `ms`; `stop()` always ends the wait early, `wake()` only when `wakeable` (not during an error back-off). */
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wakeUp = () => {
+        if (wakeable || !this.#running) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    }).finally(() => {
+      this.#wakeUp = undefined;
+    });
+  }
+}
+
+/**
+ * `outbox_unpublished_events` and `outbox_oldest_unpublished_age_seconds` are read from the database at
+ * scrape time (the truth across every relay); publish counts and the created→published lag are counted
+ * by this process. Registered once per registry, so several relays in one process share them.
+ */
+function relayMetrics(registry: Registry, db: Database): RelayMetrics {
+  const existing = registry.getSingleMetric('outbox_published_jobs_total') as Counter<'queue'> | undefined;
+  if (existing) {
+    return { published: existing, lag: registry.getSingleMetric('outbox_publish_lag_seconds') as Histogram };
+  }
+  const snapshot = async (): Promise<{ count: number; oldestAgeSeconds: number }> => {
+    const result = await sql<{ n: string; oldest: Date | null }>`
+      select count(*) as n, min(created_at) as oldest from outbox where published_at is null`.execute(db.kysely);
+    const row = result.rows[0];
+    const oldest = row?.oldest ? new Date(row.oldest).getTime() : null;
+    return { count: Number(row?.n ?? 0), oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000) };
+  };
+  new Gauge({
+    name: 'outbox_unpublished_events',
+    help: 'Outbox rows not yet published to the queues',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).count);
+    },
+  });
+  new Gauge({
+    name: 'outbox_oldest_unpublished_age_seconds',
+    help: 'Age of the oldest unpublished outbox row (0 when none)',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).oldestAgeSeconds);
+    },
+  });
+  return {
+    published: new Counter({
+      name: 'outbox_published_jobs_total',
+      help: 'Jobs added to the queues by the outbox relay, by queue',
+      labelNames: ['queue'] as const,
+      registers: [registry],
+    }),
+    lag: new Histogram({
+      name: 'outbox_publish_lag_seconds',
+      help: 'Time from an outbox row being written to its publication',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,140 @@
+import type { OutboxMessage } from '@coinstile/core';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import {
+  createLogger,
+  createRedisConnection,
+  eventIdFromJobId,
+  jobIdForEvent,
+  migrateToLatest,
+  openDatabase,
+  OutboxRelay,
+  OutboxRepository,
+  QUEUE_PREFIX,
+  type Database,
+  type OutboxEventJob,
+} from '../../src';
+import { waitUntil } from '../process-alive';
+
+const logger = createLogger({ logLevel: 'silent' });
+
+function message(i: number, type = 'test.event'): OutboxMessage {
+  return { eventId: `agg_${i}:${type}:1`, eventType: type, aggregateType: 'test', aggregateId: `agg_${i}`, payload: { i, amountBase: 10n ** 30n } };
+}
+
+describe('OutboxRelay', () => {
+  let postgres: PostgresServer;
+  let redis: RedisServer;
+  let db: Database;
+  const connections: Redis[] = [];
+  const queues: Queue[] = [];
+
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    db = await openDatabase({ url: await postgres.createDatabase(), poolSize: 20 });
+    await migrateToLatest(db);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(queues.map((q) => q.close()));
+    for (const c of connections) c.disconnect();
+    await db?.close();
+    await Promise.all([postgres?.stop(), redis?.stop()]);
+  });
+
+  function producer(): Redis {
+    const c = createRedisConnection(redis.url, 'worker', { logger });
+    connections.push(c);
+    return c;
+  }
+
+  function inspect(name: string): Queue<OutboxEventJob> {
+    const q = new Queue<OutboxEventJob>(name, { connection: producer(), prefix: QUEUE_PREFIX });
+    q.on('error', () => undefined);
+    queues.push(q);
+    return q;
+  }
+
+  test('job ids round-trip and are accepted by BullMQ', () => {
+    for (const id of ['co_01:checkout.settled:3', '100%:x', '12345', 'a:b:c:d']) {
+      expect(eventIdFromJobId(jobIdForEvent(id))).toBe(id);
+      expect(jobIdForEvent(id)).not.toContain(':');
+      expect(/^[0-9]+$/.test(jobIdForEvent(id))).toBe(false);
+    }
+  });
+
+  test('three relays publish 3,000 rows: each event exactly one job per routed queue, all marked published', async () => {
+    const outbox = new OutboxRepository(db);
+    const N = 3_000;
+    await db.transaction((trx) => outbox.append(trx, Array.from({ length: N }, (_, i) => message(i, i % 3 === 0 ? 'test.routed_twice' : 'test.event'))));
+    const registry = new Registry();
+    const relays = [0, 1, 2].map(
+      () =>
+        new OutboxRelay({
+          db,
+          connection: producer(),
+          logger,
+          batchSize: 100,
+          pollIntervalMs: 20,
+          registry,
+          route: (entry) => (entry.eventType === 'test.routed_twice' ? ['relay-a', 'relay-b'] : ['relay-a']),
+        }),
+    );
+    relays.forEach((r) => r.start());
+    try {
+      await waitUntil(async () => (await outbox.countUnpublished()) === 0, 30_000, 'the outbox to drain');
+    } finally {
+      await Promise.all(relays.map((r) => r.stop()));
+    }
+    const a = inspect('relay-a');
+    const b = inspect('relay-b');
+    expect(await a.getJobCountByTypes('waiting')).toBe(N);
+    expect(await b.getJobCountByTypes('waiting')).toBe(N / 3);
+    const job = await a.getJob(jobIdForEvent('agg_7:test.event:1'));
+    expect(job?.data).toMatchObject({ eventId: 'agg_7:test.event:1', eventType: 'test.event', aggregateId: 'agg_7', payload: { i: 7, amountBase: '1' + '0'.repeat(30) } });
+    expect(job?.name).toBe('test.event');
+
+    // A re-publish (as after a crash between addBulk and the commit) adds nothing.
+    await db.kysely.updateTable('outbox').set({ published_at: null }).execute();
+    const again = new OutboxRelay({ db, connection: producer(), logger, route: () => ['relay-a'] });
+    expect(await again.relayOnce()).toBe(500);
+    while ((await again.relayOnce()) > 0);
+    await again.stop();
+    expect(await a.getJobCountByTypes('waiting')).toBe(N);
+
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/outbox_unpublished_events \d+/);
+    expect(metrics).toMatch(/outbox_oldest_unpublished_age_seconds 0/);
+    expect(metrics).toContain(`outbox_published_jobs_total{queue="relay-b"} ${N / 3}`);
+    expect(metrics).toContain(`outbox_publish_lag_seconds_count ${N}`);
+    await a.obliterate({ force: true });
+    await b.obliterate({ force: true });
+  }, 60_000);
+
+  test('wake() publishes at once despite a long poll interval; rows written while Redis is down go out after it returns', async () => {
+    const outbox = new OutboxRepository(db);
+    const relay = new OutboxRelay({ db, connection: producer(), logger, pollIntervalMs: 60_000, maxErrorBackoffMs: 200, route: () => ['relay-c'] });
+    relay.start();
+    const c = inspect('relay-c');
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await db.transaction((trx) => outbox.append(trx, [message(10_001)]));
+      relay.wake();
+      await waitUntil(async () => (await c.getJobCountByTypes('waiting')) === 1, 5_000, 'the woken relay to publish');
+
+      await redis.kill9();
+      await db.transaction((trx) => outbox.append(trx, [message(10_002), message(10_003)]));
+      relay.wake();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await outbox.countUnpublished()).toBe(2);
+      await redis.restart();
+      relay.wake();
+      await waitUntil(async () => (await outbox.countUnpublished()) === 0, 20_000, 'the relay to publish after Redis returns');
+      expect(await c.getJobCountByTypes('waiting')).toBe(3);
+    } finally {
+      await relay.stop();
+    }
+  }, 60_000);
+});
