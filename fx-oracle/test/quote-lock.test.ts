@@ -175,12 +175,15 @@ describe.each(['postgres', 'pglite'] as const)('quote lock persisted in %s', (en
     const errors: ErrorRequestHandler = (err, _req, res, _next) => {
       res.status(httpStatusOf(err)).json(toErrorBody(err));
     };
-    const app = express().use(createFxRouter({ rates: oracle.rates, quotes, auth, now: () => now })).use(errors);
+    const hiddenStore = 'st_someone_else';
+    const app = express()
+      .use(createFxRouter({ rates: oracle.rates, quotes, auth, now: () => now, canReadQuote: (req) => req.headers['x-store'] !== hiddenStore }))
+      .use(errors);
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const get = async (path: string, token = 'good') => {
-      const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const get = async (path: string, token = 'good', store = storeId) => {
+      const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, 'x-store': store } });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     try {
@@ -202,6 +205,8 @@ describe.each(['postgres', 'pglite'] as const)('quote lock persisted in %s', (en
         body: { id: quote.id, status: 'active', asset: 'LTC', currency: 'USD', price: '123.45', amountDueBase: quote.amountDueBase.toString(), token: quote.token },
       });
       expect(await get('/v1/quotes/qt_01JD0000000000000000000000')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+      // Another store's quote looks exactly like a missing one.
+      expect(await get(`/v1/quotes/${quote.id}`, 'good', hiddenStore)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
 
       const sources = await get('/v1/fx/sources');
       expect(sources.status).toBe(200);
