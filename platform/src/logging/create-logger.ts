@@ -52,7 +52,8 @@ export interface CreateLoggerOptions {
  * line whatever field or message it hides in (`http://user:pass@` → `http://user:***@`).
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, opts: CreateLoggerOptions = {}): Logger {
-  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  // Synchronous: the last lines before process.exit (shutdown report, fatal start-up error) must not be lost.
+  const destination = opts.destination ?? pino.destination({ dest: 1, sync: true });
   const redactingStream: DestinationStream = {
     write(line: string) {
       destination.write(redactUrl(line));
