@@ -20,8 +20,17 @@ CREATE TABLE order_releases (
   checkout_id  text PRIMARY KEY REFERENCES checkouts(id),
   store_id     text NOT NULL REFERENCES stores(id),
   event_id     text NOT NULL UNIQUE,
+  currency     text NOT NULL,
+  price_minor  bigint NOT NULL CHECK (price_minor > 0),
+  -- The mall's fee (percent + fixed of the store at release), booked with the release: 0 <= fee < price.
+  fee_minor    bigint NOT NULL CHECK (fee_minor >= 0 AND fee_minor < price_minor),
+  escrow       boolean NOT NULL,
   released_at  timestamptz NOT NULL
 );
+CREATE INDEX order_releases_released_at_idx ON order_releases (released_at);
+
+-- The pipeline sweeper's scan for settled checkouts that were never released.
+CREATE INDEX checkouts_settled_at_idx ON checkouts (settled_at) WHERE status = 'settled';
 
 ALTER TABLE stores ADD COLUMN payout_schedule jsonb NOT NULL DEFAULT '{"kind":"instant"}'::jsonb;
 
@@ -80,7 +89,7 @@ CREATE INDEX operator_notices_open_idx ON operator_notices (created_at) WHERE ac
 
 const down = sql`
 DROP TABLE operator_notices, webhook_delivery_attempts, order_releases;
-DROP INDEX webhook_deliveries_due_idx, webhook_deliveries_endpoint_pending_idx, payouts_due_idx, payouts_store_waiting_idx;
+DROP INDEX checkouts_settled_at_idx, webhook_deliveries_due_idx, webhook_deliveries_endpoint_pending_idx, payouts_due_idx, payouts_store_waiting_idx;
 ALTER TABLE webhook_deliveries
   DROP CONSTRAINT webhook_deliveries_endpoint_event_key,
   DROP CONSTRAINT webhook_deliveries_attempts_check,

@@ -1,0 +1,115 @@
+import { parseId } from '@coinstile/core';
+import {
+  bullmqWorkerComponent,
+  createWorker,
+  OutboxRelay,
+  PIPELINE_QUEUES,
+  type OutboxEventJob,
+  type ServiceRuntime,
+} from '@coinstile/platform';
+import type { Job, Worker } from 'bullmq';
+import { OrderReleaser } from './order-releaser';
+import { PayoutScheduler } from './payout-scheduler';
+import { PipelineRefusedError, refusalsAreFinal } from './pipeline-errors';
+import { pipelineRoute } from './pipeline-routes';
+import { PipelineSweeper } from './pipeline-sweeper';
+
+export interface StartPayoutsOptions {
+  /** Jobs each worker runs at once; default 16. */
+  readonly concurrency?: number;
+  /** Start an outbox relay in this process (default true; several relays may run at once). */
+  readonly relay?: boolean;
+  readonly relayBatchSize?: number;
+  readonly relayPollIntervalMs?: number;
+  /** How often the sweeper looks for stalled work; default 30 s. */
+  readonly sweepIntervalMs?: number;
+  /** Work younger than this is left to the queues; default 60 s. */
+  readonly sweepGraceMs?: number;
+  /** Lock duration of pipeline jobs (a crashed worker's jobs are retried after it); default 30 s. */
+  readonly lockDurationMs?: number;
+}
+
+export interface RunningPayouts {
+  readonly relay: OutboxRelay | undefined;
+  readonly workers: readonly Worker[];
+  readonly releaser: OrderReleaser;
+  readonly scheduler: PayoutScheduler;
+  readonly sweeper: PipelineSweeper;
+}
+
+function checkoutIdOf(job: Job<OutboxEventJob>) {
+  try {
+    return parseId('co', job.data.aggregateId);
+  } catch {
+    throw new PipelineRefusedError('bad_event', `Event ${job.data.eventId} does not name a checkout`);
+  }
+}
+
+/**
+ * Starts the settlement pipeline in this process: the outbox relay, the `release-order` and
+ * `schedule-payout` workers, and the sweeper; each is registered with `runtime.lifecycle` (workers drain
+ * their in-flight jobs on shutdown). Run it in any number of processes: the relay claims with SKIP
+ * LOCKED, BullMQ spreads jobs, and the database makes every step happen once.
+ */
+export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions = {}): RunningPayouts {
+  const { db, clock, random, logger, lifecycle } = runtime;
+  const releaser = new OrderReleaser({ db, clock, random });
+  const scheduler = new PayoutScheduler({ db, clock, random });
+
+  let relay: OutboxRelay | undefined;
+  if (opts.relay ?? true) {
+    relay = new OutboxRelay({
+      db,
+      connection: runtime.redisConnection('producer', 'outbox-relay'),
+      logger: logger.child({ component: 'outbox-relay' }),
+      route: pipelineRoute,
+      registry: runtime.metrics.registry,
+      ...(opts.relayBatchSize === undefined ? {} : { batchSize: opts.relayBatchSize }),
+      ...(opts.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.relayPollIntervalMs }),
+    });
+    relay.start();
+    const started = relay;
+    lifecycle.register({ name: 'outbox-relay', stop: () => started.stop() });
+  }
+
+  const workerOptions = {
+    logger,
+    concurrency: opts.concurrency ?? 16,
+    lockDuration: opts.lockDurationMs ?? 30_000,
+  };
+  const releaseWorker = createWorker<OutboxEventJob, string>(
+    PIPELINE_QUEUES.releaseOrder,
+    (job) => refusalsAreFinal(() => releaser.release(checkoutIdOf(job))),
+    runtime.redisConnection('worker', 'release-order'),
+    workerOptions,
+  );
+  lifecycle.register(bullmqWorkerComponent(releaseWorker));
+  const payoutWorker = createWorker<OutboxEventJob, string>(
+    PIPELINE_QUEUES.schedulePayout,
+    (job) => refusalsAreFinal(() => scheduler.schedule(checkoutIdOf(job))),
+    runtime.redisConnection('worker', 'schedule-payout'),
+    workerOptions,
+  );
+  lifecycle.register(bullmqWorkerComponent(payoutWorker));
+
+  const sweeper = new PipelineSweeper({
+    db,
+    releaser,
+    scheduler,
+    logger: logger.child({ component: 'pipeline-sweeper' }),
+    ...(opts.sweepGraceMs === undefined ? {} : { graceMs: opts.sweepGraceMs }),
+  });
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    sweeping = sweeper.sweep(clock.now()).catch((err: unknown) => logger.warn({ err }, 'pipeline sweep failed'));
+  }, opts.sweepIntervalMs ?? 30_000);
+  lifecycle.register({
+    name: 'pipeline-sweeper',
+    stop: async () => {
+      clearInterval(timer);
+      await sweeping;
+    },
+  });
+
+  return { relay, workers: [releaseWorker, payoutWorker], releaser, scheduler, sweeper };
+}

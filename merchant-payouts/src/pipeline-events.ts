@@ -1,0 +1,54 @@
+import type { CheckoutId, CryptoAsset, FiatCurrency, PayoutId, StoreId } from '@coinstile/core';
+
+/** A transaction output that paid a released order. */
+export interface ReleasedPayment {
+  readonly txid: string;
+  readonly outputIndex: number;
+  readonly amountBase: bigint;
+  readonly confirmations: number;
+}
+
+/** `order.released`: the store may ship. Sent to the store as a webhook. */
+export interface OrderReleasedEvent {
+  readonly type: 'order.released';
+  readonly storeId: StoreId;
+  readonly checkoutId: CheckoutId;
+  readonly orderId: string;
+  readonly items: unknown;
+  readonly metadata: unknown;
+  /** The fiat amount locked at quote time (the checkout price), minor units of `currency`. */
+  readonly priceMinor: bigint;
+  readonly currency: FiatCurrency;
+  readonly asset: CryptoAsset;
+  /** The locked rate (fiat major units per crypto major unit), a decimal string. */
+  readonly rate: string | null;
+  readonly amountDueBase: bigint | null;
+  /** What the counted payments add up to, base units of `asset`. */
+  readonly amountReceivedBase: bigint;
+  readonly txids: readonly string[];
+  readonly payments: readonly ReleasedPayment[];
+  readonly feeMinor: bigint;
+  /** What the store is paid: price less the mall's fee. */
+  readonly netMinor: bigint;
+  readonly escrow: boolean;
+  readonly releasedAt: Date;
+}
+
+/** `payout.scheduled` (or `payout.reserved` under escrow). */
+export interface PayoutEvent {
+  readonly type: 'payout.scheduled' | 'payout.reserved';
+  readonly payoutId: PayoutId;
+  readonly storeId: StoreId;
+  readonly checkoutId: CheckoutId;
+  readonly orderId: string;
+  readonly amountMinor: bigint;
+  readonly feeMinor: bigint;
+  readonly currency: FiatCurrency;
+  readonly status: 'scheduled' | 'reserved';
+  /** When the payout may go to the payout provider; null under escrow or while below the store's threshold. */
+  readonly dueAt: Date | null;
+  readonly scheduledAt: Date;
+}
+
+export const orderReleasedEventId = (checkoutId: CheckoutId): string => `${checkoutId}:order.released`;
+export const payoutEventId = (checkoutId: CheckoutId, type: PayoutEvent['type']): string => `${checkoutId}:${type}`;

@@ -1,0 +1,67 @@
+import type { CheckoutId } from '@coinstile/core';
+import type { Database } from '@coinstile/platform';
+import type { Logger } from 'pino';
+import type { OrderReleaser } from './order-releaser';
+import type { PayoutScheduler } from './payout-scheduler';
+import { pipelineKysely } from './pipeline-schema';
+
+export interface PipelineSweeperOptions {
+  readonly db: Database;
+  readonly releaser: OrderReleaser;
+  readonly scheduler: PayoutScheduler;
+  readonly logger: Logger;
+  /** Only work older than this is swept (younger work is still in the queues); default 60 s. */
+  readonly graceMs?: number;
+  /** Per sweep and stage; default 500. */
+  readonly batchSize?: number;
+}
+
+/** How far back the sweeper looks: older stragglers are the operator's (the dashboard lists them). */
+const SWEEP_WINDOW_MS = 7 * 24 * 3600_000;
+
+/**
+ * The backstop behind the queues: settled checkouts with no release, and releases with no payout, that
+ * are older than `graceMs` are processed directly (the same idempotent steps the workers run). It covers
+ * jobs that exhausted their retries during a long outage and jobs lost with a Redis that had no AOF.
+ */
+export class PipelineSweeper {
+  constructor(private readonly opts: PipelineSweeperOptions) {}
+
+  /** One sweep; returns how many checkouts it released and how many payouts it scheduled. */
+  async sweep(now: Date = new Date()): Promise<{ released: number; scheduled: number }> {
+    const db = pipelineKysely(this.opts.db);
+    const before = new Date(now.getTime() - (this.opts.graceMs ?? 60_000));
+    const limit = this.opts.batchSize ?? 500;
+    const unreleased = await db
+      .selectFrom('checkouts')
+      .select('checkouts.id')
+      .where('checkouts.status', '=', 'settled')
+      .where('checkouts.settled_at', '<', before)
+      .where('checkouts.settled_at', '>', new Date(now.getTime() - SWEEP_WINDOW_MS))
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('order_releases').select('order_releases.checkout_id').whereRef('order_releases.checkout_id', '=', 'checkouts.id'))),
+      )
+      .limit(limit)
+      .execute();
+    let released = 0;
+    for (const row of unreleased) {
+      if ((await this.opts.releaser.release(row.id as CheckoutId)) === 'released') released += 1;
+    }
+    const unscheduled = await db
+      .selectFrom('order_releases')
+      .select('order_releases.checkout_id')
+      .where('order_releases.released_at', '<', before)
+      .where('order_releases.released_at', '>', new Date(now.getTime() - SWEEP_WINDOW_MS))
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('payouts').select('payouts.id').whereRef('payouts.checkout_id', '=', 'order_releases.checkout_id'))),
+      )
+      .limit(limit)
+      .execute();
+    let scheduled = 0;
+    for (const row of unscheduled) {
+      if ((await this.opts.scheduler.schedule(row.checkout_id as CheckoutId)) !== 'already_scheduled') scheduled += 1;
+    }
+    if (released + scheduled > 0) this.opts.logger.warn({ released, scheduled }, 'pipeline sweeper completed stalled work');
+    return { released, scheduled };
+  }
+}
