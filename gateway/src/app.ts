@@ -1,34 +1,103 @@
-import { healthRouter, jsonErrorHandler, jsonNotFoundHandler, requestIdMiddleware, type ServiceRuntime } from '@coinstile/platform';
-import express, { type Express, type Router } from 'express';
+import { RateLimitedError } from '@coinstile/core';
+import { createFxRouter } from '@coinstile/fx-oracle';
+import { type Config, healthRouter, jsonErrorHandler, jsonNotFoundHandler, requestIdMiddleware, type ServiceRuntime } from '@coinstile/platform';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { authenticate } from './auth/authenticate';
+import { principalOf, principalOfRequest, requireOperator } from './auth/principal';
+import type { CheckoutService } from './checkouts/checkout-service';
+import { qrRouter } from './checkouts/qr-router';
+import type { GatewayServices } from './gateway-services';
+import { checkoutsRouter, storesRouter } from './http/routes';
+import { docsRouter } from './openapi/docs-router';
 
-/** The parts of the runtime the HTTP face uses; tests mount the app on a runtime of their own. */
-export type GatewayDeps = Pick<ServiceRuntime, 'config' | 'logger' | 'metrics' | 'lifecycle' | 'readinessChecks'>;
+/** The parts of the runtime the HTTP face uses, and the application services it serves. */
+export type GatewayDeps = Pick<ServiceRuntime, 'config' | 'logger' | 'metrics' | 'lifecycle' | 'readinessChecks'> & {
+  readonly services: GatewayServices;
+};
+
+/** What the hosted checkout page (`gateway/src/pages`) gets to build its router from. */
+export interface HostedPageDeps {
+  readonly checkouts: CheckoutService;
+  readonly config: Config;
+  /** Per-IP request budget; public routes put it first. */
+  readonly ipLimit: RequestHandler;
+}
+
+/** Builds the hosted checkout page's router (`/pay/{id}` and its assets, SSE, asset choice, requote). */
+export type HostedPageRouterFactory = (deps: HostedPageDeps) => Router;
 
 export interface GatewayAppOptions {
-  /** Routers of other services mounted at the root when they run in this process (e.g. the FX routes). */
+  /** Routers of other services mounted at the root when they run in this process. */
   readonly routers?: readonly Router[];
+  /** The hosted checkout page, mounted before the authenticated API (it is public). */
+  readonly hostedPages?: HostedPageRouterFactory;
 }
 
 /** A request body larger than this is refused with 413 before it is parsed. */
 export const REQUEST_BODY_LIMIT = '100kb';
 
 /**
- * The gateway's HTTP application: request ids, metrics, health (`/healthz`, `/readyz`, `/metrics`), the
- * mounted service routers, and JSON errors in the API's shape for everything that goes wrong.
+ * The gateway's HTTP application: security headers, request ids, metrics, health (`/healthz`, `/readyz`,
+ * `/metrics`), `/openapi.json` and `/docs`, the public hosted page and QR codes (rate limited per IP), then
+ * the authenticated API (`/v1`: stores, API keys, checkouts, rates and quotes; rate limited per key), and
+ * JSON errors in the API's shape for everything that goes wrong.
  */
 export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}): Express {
+  const { services } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(helmet());
   app.use(requestIdMiddleware());
   app.use(deps.metrics.httpMetricsMiddleware);
   app.use(healthRouter({ checks: deps.readinessChecks, lifecycle: deps.lifecycle, registry: deps.metrics.registry }));
+
+  const ipLimit: RequestHandler = async (req, _res, next) => {
+    await services.limiter.consume('ip', req.ip ?? 'unknown');
+    next();
+  };
+  app.use(['/openapi.json', '/docs'], ipLimit);
+  app.use(docsRouter(deps.config.publicUrl));
   app.use(express.json({ limit: REQUEST_BODY_LIMIT, strict: true }));
+  app.use(qrRouter(services.checkouts, ipLimit));
+  if (opts.hostedPages) app.use(opts.hostedPages({ checkouts: services.checkouts, config: deps.config, ipLimit }));
   for (const router of opts.routers ?? []) app.use(router);
+
+  app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter }));
+  app.use(storesRouter(services.stores, services.apiKeys));
+  app.use(checkoutsRouter(services.checkouts));
+  app.use(
+    createFxRouter({
+      rates: services.fx.rates,
+      quotes: services.fx.quotes,
+      auth: (_req, res, next) => {
+        principalOf(res);
+        next();
+      },
+      operatorAuth: (_req, res, next) => {
+        requireOperator(res);
+        next();
+      },
+      canReadQuote: (req, quote) => {
+        const principal = principalOfRequest(req);
+        return principal?.kind === 'operator' || (principal?.kind === 'store' && principal.storeId === quote.storeId);
+      },
+    }),
+  );
   app.get('/', (_req, res) => {
-    res.type('text/plain').send(`Coinstile is running.\nAPI: ${deps.config.publicUrl}/v1\nHealth: ${deps.config.publicUrl}/readyz\n`);
+    res
+      .type('text/plain')
+      .send(`Coinstile is running.\nAPI: ${deps.config.publicUrl}/v1\nDocs: ${deps.config.publicUrl}/docs\nHealth: ${deps.config.publicUrl}/readyz\n`);
   });
   app.use(jsonNotFoundHandler());
+  app.use(retryAfterHeader);
   app.use(jsonErrorHandler(deps.logger));
   return app;
 }
+
+/** 429s tell the client when to come back. */
+const retryAfterHeader: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if (err instanceof RateLimitedError && !res.headersSent) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+  next(err);
+};

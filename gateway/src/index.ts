@@ -1,3 +1,14 @@
-export { createGatewayApp, type GatewayAppOptions, type GatewayDeps, REQUEST_BODY_LIMIT } from './app';
+export { createGatewayApp, type GatewayAppOptions, type GatewayDeps, type HostedPageDeps, type HostedPageRouterFactory, REQUEST_BODY_LIMIT } from './app';
 export { startGateway, type RunningGateway, type StartGatewayOptions } from './main';
+export { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 export { ensureOperatorToken, hashOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
+export { ApiKeyService, hashApiKey, type ApiKeyView } from './auth/api-keys';
+export type { Principal } from './auth/principal';
+export { CheckoutService, IdempotencyKeyInUseError, QuoteNotRenewableError, type CreateCheckoutResult } from './checkouts/checkout-service';
+export { checkoutView, paymentUri, type CheckoutView, type PaymentView, type PaymentUriConfig } from './checkouts/checkout-view';
+export { StoreService, AssetNotConfiguredError, StoreTransitionError } from './stores/store-service';
+export { type Store, type StoreStatus, type GatewayStorePolicy, type StoredPolicyJson, policyFromJson, policyToJson } from './stores/store';
+export { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimits, type RateLimitBucket } from './rate-limit/rate-limiter';
+export { openApiDocument } from './openapi/openapi-document';
+export { API_KEY_SCOPES, type ApiKeyScope } from './http/schemas';
+export { DEFAULT_DEMO_RATES, type FxComponents } from './fx/fx-components';

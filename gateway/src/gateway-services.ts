@@ -1,0 +1,51 @@
+import type { ServiceRuntime } from '@coinstile/platform';
+import { ApiKeyService } from './auth/api-keys';
+import { OperatorAuthenticator } from './auth/operator-auth';
+import { CheckoutService } from './checkouts/checkout-service';
+import { type FxComponents, startFx } from './fx/fx-components';
+import { RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
+import { StoreService } from './stores/store-service';
+
+/** The gateway's application services, built once per process and shared by the API and the hosted page. */
+export interface GatewayServices {
+  readonly stores: StoreService;
+  readonly apiKeys: ApiKeyService;
+  readonly operatorAuth: OperatorAuthenticator;
+  readonly checkouts: CheckoutService;
+  readonly limiter: RateLimiter;
+  readonly fx: FxComponents;
+}
+
+export interface GatewayServicesOptions {
+  /** Requests per minute per API key / operator token / client IP. */
+  readonly rateLimits?: Partial<RateLimits>;
+  /** See `StartFxOptions.quoteSigningKey`. */
+  readonly quoteSigningKey?: string | Buffer;
+}
+
+/** Builds the services on a runtime and starts the FX rate refresh (stopped by the runtime's lifecycle). */
+export async function createGatewayServices(runtime: ServiceRuntime, options: GatewayServicesOptions = {}): Promise<GatewayServices> {
+  const { db, clock, random, config } = runtime;
+  const stores = new StoreService({ db, config, clock, random });
+  const fx = await startFx(runtime, {
+    spreadBpsOf: (storeId) => stores.spreadBpsOf(storeId),
+    ...(options.quoteSigningKey !== undefined ? { quoteSigningKey: options.quoteSigningKey } : {}),
+  });
+  const checkouts = new CheckoutService({
+    db,
+    stores,
+    quotes: fx.quotes,
+    rates: fx.rates,
+    clock,
+    random,
+    uris: { publicUrl: config.publicUrl, ethChainId: config.ethChainId ?? 1, usdcContract: config.usdcContract },
+  });
+  return {
+    stores,
+    apiKeys: new ApiKeyService(db, { clock, random }),
+    operatorAuth: new OperatorAuthenticator(db, clock),
+    checkouts,
+    limiter: new RateLimiter(runtime.redis, options.rateLimits ? { limits: options.rateLimits } : {}),
+    fx,
+  };
+}

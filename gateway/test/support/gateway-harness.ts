@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServiceRuntime, loadConfig, type ServiceRuntime } from '@coinstile/platform';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
+import { HDNodeWallet, Mnemonic } from 'ethers';
+import { type RunningGateway, startGateway, type StartGatewayOptions } from '../../src';
+
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
+export const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+/** A gateway on a real PostgreSQL and redis-server, listening on a free port, FX from the static demo source. */
+export interface GatewayHarness {
+  readonly url: string;
+  readonly runtime: ServiceRuntime;
+  readonly gateway: RunningGateway;
+  request(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
+  stop(): Promise<void>;
+}
+
+export interface RequestOptions {
+  readonly token?: string;
+  readonly body?: unknown;
+  /** Sent as is (for malformed JSON). */
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly body: any;
+}
+
+export interface HarnessOptions extends StartGatewayOptions {
+  readonly env?: Record<string, string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
+  let postgres: PostgresServer | undefined;
+  let redis: RedisServer | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-gateway-'));
+  let runtime: ServiceRuntime | undefined;
+  try {
+    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    const config = loadConfig(
+      {
+        DATABASE_URL: await postgres.createDatabase(),
+        REDIS_URL: redis.url,
+        COINSTILE_DATA_DIR: dataDir,
+        COINSTILE_OPERATOR_TOKEN: OPERATOR_TOKEN,
+        LOG_LEVEL: 'silent',
+        PUBLIC_URL: 'https://pay.example.test',
+        BTC_NETWORK: 'mainnet',
+        LTC_NETWORK: 'regtest',
+        ETH_CHAIN_ID: '1',
+        USDC_CONTRACT: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48',
+        FX_SOURCES: 'static',
+        FX_STATIC_RATES: 'BTC-USD=60000,LTC-USD=80,ETH-USD=3000,USDC-USD=1,BTC-JPY=9000000,LTC-JPY=12000,ETH-JPY=450000',
+        ...options.env,
+      },
+      { cwd: dataDir },
+    );
+    runtime = await createServiceRuntime(config, { service: 'gateway-test', logDestination: { write: () => undefined } });
+    const gateway = await startGateway(runtime, { port: 0, ...options });
+    const url = gateway.listenUrl;
+    const rt = runtime;
+    const pg = postgres;
+    const rd = redis;
+    return {
+      url,
+      runtime: rt,
+      gateway,
+      async request(method, path, opts = {}) {
+        const headers: Record<string, string> = { ...opts.headers };
+        if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+        let body: string | undefined;
+        if (opts.rawBody !== undefined) body = opts.rawBody;
+        else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+        if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+        const res = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+        const text = await res.text();
+        let parsed: unknown = undefined;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        return { status: res.status, headers: res.headers, text, body: parsed };
+      },
+      async stop() {
+        await rt.lifecycle.shutdown('test over');
+        await Promise.allSettled([pg.stop(), rd.stop()]);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await runtime?.lifecycle.shutdown('start failed');
+    await Promise.allSettled([postgres?.stop(), redis?.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Wallet keys of the BIP39 test mnemonic (public halves only go to the API). */
+export const keys = (() => {
+  const root = HDNodeWallet.fromSeed(Mnemonic.fromPhrase(ABANDON).computeSeed());
+  const btcAccount = root.derivePath("m/84'/0'/0'");
+  const ltcRegtestAccount = root.derivePath("m/84'/1'/0'");
+  const ethChain = root.derivePath("m/44'/60'/0'/0");
+  return {
+    /** BIP84's published zpub of the test mnemonic. */
+    btcZpub: 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs',
+    btcXprv: btcAccount.extendedKey,
+    ltcTpubAsXpub: ltcRegtestAccount.neuter().extendedKey,
+    ethXpub: ethChain.neuter().extendedKey,
+    ethNode: ethChain,
+  };
+})();
+
+export function storeBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Kobe Tea House',
+    payoutCurrency: 'JPY',
+    payoutAccount: { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Kobe Tea House KK' },
+    wallets: { BTC: { xpub: keys.btcZpub }, ETH: { xpub: keys.ethXpub }, USDC: { xpub: keys.ethXpub } },
+    policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0.5', expiryMinutes: 15 },
+    ...overrides,
+  };
+}
+
+/** Creates a store, verifies it, and issues a key with `scopes`. */
+export async function activeStoreWithKey(
+  h: GatewayHarness,
+  scopes: string[] = ['checkouts:read', 'checkouts:write'],
+  body: Record<string, unknown> = storeBody(),
+): Promise<{ storeId: string; key: string }> {
+  const created = await h.request('POST', '/v1/stores', { token: OPERATOR_TOKEN, body });
+  if (created.status !== 201) throw new Error(`store create ${created.status} ${created.text}`);
+  const storeId = created.body.id as string;
+  const verified = await h.request('POST', `/v1/stores/${storeId}/verify`, { token: OPERATOR_TOKEN });
+  if (verified.status !== 200) throw new Error(`verify ${verified.status} ${verified.text}`);
+  const key = await h.request('POST', `/v1/stores/${storeId}/api-keys`, { token: OPERATOR_TOKEN, body: { scopes } });
+  if (key.status !== 201) throw new Error(`api key ${key.status} ${key.text}`);
+  return { storeId, key: key.body.key as string };
+}
+
+/** Row counts of every table, to prove a refused request wrote nothing. */
+export async function rowCounts(h: GatewayHarness): Promise<Record<string, number>> {
+  const tables = [
+    'stores',
+    'store_wallet_indexes',
+    'api_keys',
+    'operator_tokens',
+    'quotes',
+    'checkouts',
+    'payments',
+    'idempotency_keys',
+    'outbox',
+    'ledger_postings',
+    'ledger_entries',
+    'payouts',
+    'webhook_endpoints',
+    'webhook_deliveries',
+  ] as const;
+  const counts: Record<string, number> = {};
+  for (const table of tables) {
+    const row = await h.runtime.db.kysely
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    counts[table] = Number(row.n);
+  }
+  const indexes = await h.runtime.db.kysely.selectFrom('store_wallet_indexes').select(['store_id', 'asset', 'next_index']).execute();
+  counts['store_wallet_indexes.sum'] = indexes.reduce((sum, r) => sum + Number(r.next_index), 0);
+  return counts;
+}
