@@ -109,7 +109,9 @@ function launchRedisServer(p: { redisServer: string; setpriv: string | undefined
   const [command, args] = p.setpriv
     ? [p.setpriv, ['--pdeathsig', 'SIGKILL', '--', p.redisServer, ...redisArgs]]
     : [p.redisServer, redisArgs];
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C signals the whole foreground group, and redis-server must
+  // not stop before the workers that use it have drained. It still dies with Coinstile (pdeathsig, exit hook).
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const pid = child.pid;
   if (pid === undefined) throw new EmbeddedRedisStartError(`could not spawn ${command}`);
 
