@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Row types of every table, as the drivers return them. NUMERIC and INT8 come back as decimal strings
@@ -255,8 +255,3 @@ export interface DB {
   chain_cursors: ChainCursorsTable;
   chain_recent_blocks: ChainRecentBlocksTable;
 }
-
-export type CheckoutRow = Selectable<CheckoutsTable>;
-export type NewCheckoutRow = Insertable<CheckoutsTable>;
-export type CheckoutRowUpdate = Updateable<CheckoutsTable>;
-export type OutboxRow = Selectable<OutboxTable>;

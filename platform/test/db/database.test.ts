@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { sql } from 'kysely';
 import { migrateToLatest, openDatabase, PGliteError } from '../../src/db';
+import { migrations } from '../../src/db/migrations';
 
 describe('openDatabase', () => {
   let dir: string;
@@ -19,7 +20,7 @@ describe('openDatabase', () => {
     const first = await openDatabase({ dataDir: dir });
     try {
       expect(first.engine).toBe('pglite');
-      expect(await migrateToLatest(first)).toEqual(['0001-initial']);
+      expect(await migrateToLatest(first)).toEqual(Object.keys(migrations));
       await sql`insert into chain_cursors (chain, height, block_hash) values ('litecoin', 101, 'abc')`.execute(first.kysely);
     } finally {
       await first.close();
