@@ -11,7 +11,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
  *   store's threshold); `payouts.checkout_id` was already unique (one payout per checkout).
  * - `webhook_deliveries` becomes one row per (endpoint, event) carrying its frozen body, with each
  *   attempt in `webhook_delivery_attempts`; delivery is driven from these rows (a lease per claim), so a
- *   restart loses no retry. `sequence` is the outbox position of the event: per-endpoint order.
+ *   restart loses no retry. `sequence` is the outbox position of the event and `ordering_key` what it is
+ *   about (the checkout): an endpoint receives the events of one checkout in order, different checkouts
+ *   in parallel.
  * - `webhook_endpoints` gains its failure count, why it was disabled, and soft deletion.
  * - `operator_notices`: things an operator must look at (an endpoint disabled after persistent failure).
  */
@@ -52,6 +54,7 @@ ALTER TABLE webhook_deliveries
   ADD CONSTRAINT webhook_deliveries_attempts_check CHECK (attempts >= 0),
   ADD CONSTRAINT webhook_deliveries_endpoint_event_key UNIQUE (endpoint_id, event_id),
   ADD COLUMN sequence        bigint NOT NULL,
+  ADD COLUMN ordering_key    text NOT NULL,
   ADD COLUMN store_id        text NOT NULL,
   ADD COLUMN body            text NOT NULL,
   ADD COLUMN lease_until     timestamptz,
@@ -59,7 +62,7 @@ ALTER TABLE webhook_deliveries
   ADD COLUMN updated_at      timestamptz NOT NULL DEFAULT now();
 ALTER TABLE webhook_deliveries ALTER COLUMN attempts SET DEFAULT 0;
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_endpoint_pending_idx ON webhook_deliveries (endpoint_id, sequence) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_endpoint_pending_idx ON webhook_deliveries (endpoint_id, ordering_key, sequence) WHERE status = 'pending';
 
 CREATE TABLE webhook_delivery_attempts (
   id            bigserial PRIMARY KEY,
@@ -93,7 +96,7 @@ DROP INDEX checkouts_settled_at_idx, webhook_deliveries_due_idx, webhook_deliver
 ALTER TABLE webhook_deliveries
   DROP CONSTRAINT webhook_deliveries_endpoint_event_key,
   DROP CONSTRAINT webhook_deliveries_attempts_check,
-  DROP COLUMN sequence, DROP COLUMN store_id, DROP COLUMN body, DROP COLUMN lease_until,
+  DROP COLUMN sequence, DROP COLUMN ordering_key, DROP COLUMN store_id, DROP COLUMN body, DROP COLUMN lease_until,
   DROP COLUMN last_attempt_at, DROP COLUMN updated_at;
 ALTER TABLE webhook_deliveries ALTER COLUMN attempts DROP DEFAULT;
 ALTER TABLE webhook_deliveries RENAME COLUMN attempts TO attempt;

@@ -1,0 +1,58 @@
+import { bullmqWorkerComponent, createWorker, PIPELINE_QUEUES, type OutboxEventJob, type ServiceRuntime } from '@coinstile/platform';
+import type { Worker } from 'bullmq';
+import type { DeliveryPolicy } from './delivery-policy';
+import { systemResolver, type HostResolver } from './ssrf-guard';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookStore } from './webhook-store';
+
+export interface StartWebhookDeliveryOptions {
+  readonly policy?: Partial<DeliveryPolicy>;
+  /** Defaults to `WEBHOOK_ALLOW_PRIVATE` from the environment (`true` only). */
+  readonly allowPrivateTargets?: boolean;
+  readonly resolver?: HostResolver;
+  /** Fan-out jobs at once; default 16. */
+  readonly fanoutConcurrency?: number;
+  /** Requests in flight at once; default 32. */
+  readonly sendConcurrency?: number;
+  readonly pollIntervalMs?: number;
+}
+
+export interface RunningWebhookDelivery {
+  readonly dispatcher: WebhookDispatcher;
+  readonly fanoutWorker: Worker<OutboxEventJob, number>;
+  readonly store: WebhookStore;
+}
+
+/**
+ * Starts webhook delivery in this process: the `webhook-fanout` worker (an outbox event → one delivery
+ * row per subscribed endpoint of its store) and the Postgres-driven dispatcher, both registered with
+ * `runtime.lifecycle`. Pass `dispatcher.wake` as the router's `onRedeliver`.
+ */
+export function startWebhookDelivery(runtime: ServiceRuntime, opts: StartWebhookDeliveryOptions = {}): RunningWebhookDelivery {
+  const store = new WebhookStore(runtime.db, runtime.clock, runtime.random);
+  const dispatcher = new WebhookDispatcher({
+    store,
+    logger: runtime.logger.child({ component: 'webhooks' }),
+    ssrf: {
+      allowPrivate: opts.allowPrivateTargets ?? process.env['WEBHOOK_ALLOW_PRIVATE'] === 'true',
+      resolver: opts.resolver ?? systemResolver,
+    },
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.sendConcurrency === undefined ? {} : { concurrency: opts.sendConcurrency }),
+    ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
+  });
+  dispatcher.start();
+  runtime.lifecycle.register({ name: 'webhook-dispatcher', stop: () => dispatcher.stop() });
+  const fanoutWorker = createWorker<OutboxEventJob, number>(
+    PIPELINE_QUEUES.webhookFanout,
+    async (job) => {
+      const created = await store.fanOut(job.data);
+      if (created > 0) dispatcher.wake();
+      return created;
+    },
+    runtime.redisConnection('worker', 'webhook-fanout'),
+    { logger: runtime.logger, concurrency: opts.fanoutConcurrency ?? 16 },
+  );
+  runtime.lifecycle.register(bullmqWorkerComponent(fanoutWorker));
+  return { dispatcher, fanoutWorker, store };
+}

@@ -1,0 +1,415 @@
+import { NotFoundError, nextId, parseId, ValidationError, type Clock, type RandomSource, type StoreId } from '@coinstile/core';
+import type { Database, OutboxEventJob } from '@coinstile/platform';
+import { sql, type Selectable } from 'kysely';
+import type { DeliveryPolicy } from './delivery-policy';
+import { retryDelayMs } from './delivery-policy';
+import type { WebhookAttemptResult } from './webhook-sender';
+import { webhookKysely, type WebhookDB } from './webhook-schema';
+import type { WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView } from './webhook-views';
+
+/** A delivery claimed for sending, with what is needed to send it. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly storeId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly body: string;
+  /** Attempts made before this one. */
+  readonly attempts: number;
+  readonly createdAt: Date;
+  readonly url: string;
+  readonly secret: string;
+}
+
+const MAX_ENDPOINTS_PER_STORE = 20;
+const MAX_PAGE = 100;
+
+type EndpointRow = Selectable<WebhookDB['webhook_endpoints']>;
+type DeliveryRow = Selectable<WebhookDB['webhook_deliveries']>;
+
+function iso(value: Date | string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+function endpointView(row: EndpointRow): WebhookEndpointView {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description ?? '',
+    eventTypes: row.event_types,
+    status: row.status,
+    disabledReason: row.disabled_reason,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+function deliveryView(row: DeliveryRow, lastHttpStatus: number | null, attemptLog?: WebhookAttemptView[]): WebhookDeliveryView {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    status: row.status,
+    attempts: row.attempts ?? 0,
+    nextAttemptAt: row.status === 'pending' ? iso(row.next_attempt_at) : null,
+    lastAttemptAt: iso(row.last_attempt_at),
+    lastHttpStatus,
+    createdAt: new Date(row.created_at).toISOString(),
+    ...(attemptLog ? { attemptLog } : {}),
+  };
+}
+
+/** The store id an outbox event concerns, if it concerns one. */
+function storeIdOf(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const storeId = (payload as { storeId?: unknown }).storeId;
+  return typeof storeId === 'string' && storeId.startsWith('st_') ? storeId : null;
+}
+
+function orderingKeyOf(event: OutboxEventJob): string {
+  const checkoutId = typeof event.payload === 'object' && event.payload !== null ? (event.payload as { checkoutId?: unknown }).checkoutId : undefined;
+  return typeof checkoutId === 'string' ? checkoutId : `${event.aggregateType}:${event.aggregateId}`;
+}
+
+/** The JSON body a store receives for an event: the same bytes on every attempt. */
+export function webhookBody(event: OutboxEventJob): string {
+  return JSON.stringify({ id: event.eventId, type: event.eventType, createdAt: event.createdAt, data: event.payload });
+}
+
+/**
+ * Webhook endpoints and deliveries in Postgres. A delivery is one row per (endpoint, event), created by
+ * the fan-out with its frozen body; senders claim due rows with a lease (`FOR UPDATE SKIP LOCKED`, then
+ * `lease_until`), so any number of dispatchers share the work and a crashed one's claims simply lapse.
+ */
+export class WebhookStore {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+  ) {}
+
+  get #k() {
+    return webhookKysely(this.db);
+  }
+
+  async createEndpoint(storeId: StoreId, input: { url: string; eventTypes: readonly string[]; description: string }): Promise<{ view: WebhookEndpointView; secret: string }> {
+    const count = await this.#k
+      .selectFrom('webhook_endpoints')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('store_id', '=', storeId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (Number(count.n) >= MAX_ENDPOINTS_PER_STORE) {
+      throw new ValidationError(`A store may have at most ${MAX_ENDPOINTS_PER_STORE} webhook endpoints`, { limit: MAX_ENDPOINTS_PER_STORE }, 'too_many_webhooks');
+    }
+    const secret = `whsec_${Buffer.from(this.random.bytes(32)).toString('base64url')}`;
+    const now = this.clock.now();
+    const row = await this.#k
+      .insertInto('webhook_endpoints')
+      .values({
+        id: nextId('wh', this.clock, this.random),
+        store_id: storeId,
+        url: input.url,
+        secret,
+        event_types: [...new Set(input.eventTypes)],
+        description: input.description,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { view: endpointView(row), secret };
+  }
+
+  async listEndpoints(storeId: StoreId): Promise<WebhookEndpointView[]> {
+    const rows = await this.#k.selectFrom('webhook_endpoints').selectAll().where('store_id', '=', storeId).where('deleted_at', 'is', null).orderBy('id', 'desc').execute();
+    return rows.map(endpointView);
+  }
+
+  async #endpoint(storeId: StoreId, idText: string): Promise<EndpointRow> {
+    const id = parseId('wh', idText);
+    const row = await this.#k.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('store_id', '=', storeId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!row) throw new NotFoundError('webhook', idText);
+    return row;
+  }
+
+  async getEndpoint(storeId: StoreId, idText: string): Promise<WebhookEndpointView> {
+    return endpointView(await this.#endpoint(storeId, idText));
+  }
+
+  /** Soft-deletes the endpoint: its delivery history stays, nothing more is sent to it. */
+  async deleteEndpoint(storeId: StoreId, idText: string): Promise<void> {
+    const row = await this.#endpoint(storeId, idText);
+    const now = this.clock.now();
+    await this.#k.updateTable('webhook_endpoints').set({ deleted_at: now, updated_at: now }).where('id', '=', row.id).execute();
+  }
+
+  /** Re-enables a disabled endpoint; its pending deliveries resume. */
+  async enableEndpoint(storeId: StoreId, idText: string): Promise<WebhookEndpointView> {
+    const row = await this.#endpoint(storeId, idText);
+    const now = this.clock.now();
+    const updated = await this.#k
+      .updateTable('webhook_endpoints')
+      .set({ status: 'enabled', disabled_reason: null, disabled_at: null, consecutive_failures: 0, updated_at: now })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return endpointView(updated);
+  }
+
+  async listDeliveries(
+    storeId: StoreId,
+    endpointIdText: string,
+    query: { status?: 'pending' | 'succeeded' | 'failed'; limit?: number; cursor?: string | null },
+  ): Promise<{ data: WebhookDeliveryView[]; nextCursor: string | null }> {
+    const endpoint = await this.#endpoint(storeId, endpointIdText);
+    const limit = query.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, { field: 'limit' });
+    let q = this.#k.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id);
+    if (query.status !== undefined) q = q.where('status', '=', query.status);
+    if (query.cursor) {
+      let cursor: string;
+      try {
+        cursor = parseId('whd', Buffer.from(query.cursor, 'base64url').toString('utf8'));
+      } catch {
+        throw new ValidationError('The cursor is not one this API issued', { field: 'cursor' }, 'invalid_cursor');
+      }
+      q = q.where('id', '<', cursor);
+    }
+    const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+    const page = rows.slice(0, limit);
+    const last = await this.#lastStatuses(page.map((r) => r.id));
+    const tail = page[page.length - 1];
+    return {
+      data: page.map((r) => deliveryView(r, last.get(r.id) ?? null)),
+      nextCursor: rows.length > limit && tail ? Buffer.from(tail.id, 'utf8').toString('base64url') : null,
+    };
+  }
+
+  async #lastStatuses(ids: readonly string[]): Promise<Map<string, number | null>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#k
+      .selectFrom('webhook_delivery_attempts')
+      .select(['delivery_id', 'http_status'])
+      .distinctOn('delivery_id')
+      .where('delivery_id', 'in', [...ids])
+      .orderBy('delivery_id')
+      .orderBy('attempt', 'desc')
+      .execute();
+    return new Map(rows.map((r) => [r.delivery_id, r.http_status]));
+  }
+
+  async #delivery(storeId: StoreId, endpointIdText: string, deliveryIdText: string): Promise<DeliveryRow> {
+    const endpoint = await this.#endpoint(storeId, endpointIdText);
+    const id = parseId('whd', deliveryIdText);
+    const row = await this.#k.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).where('endpoint_id', '=', endpoint.id).executeTakeFirst();
+    if (!row) throw new NotFoundError('webhook_delivery', deliveryIdText);
+    return row;
+  }
+
+  /** A delivery with every attempt. */
+  async getDelivery(storeId: StoreId, endpointIdText: string, deliveryIdText: string): Promise<WebhookDeliveryView> {
+    const row = await this.#delivery(storeId, endpointIdText, deliveryIdText);
+    const attempts = await this.#k.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', '=', row.id).orderBy('attempt').execute();
+    const log: WebhookAttemptView[] = attempts.map((a) => ({
+      attempt: a.attempt,
+      startedAt: new Date(a.started_at).toISOString(),
+      outcome: a.outcome,
+      httpStatus: a.http_status,
+      latencyMs: a.latency_ms,
+      responseBody: a.response_body,
+      error: a.error,
+    }));
+    return deliveryView(row, log[log.length - 1]?.httpStatus ?? null, log);
+  }
+
+  /**
+   * Sends the delivery again as soon as possible (same event id and body), whatever its status. Its
+   * give-up window restarts (`created_at` becomes now); the attempts made so far stay in its log.
+   */
+  async redeliver(storeId: StoreId, endpointIdText: string, deliveryIdText: string): Promise<WebhookDeliveryView> {
+    const row = await this.#delivery(storeId, endpointIdText, deliveryIdText);
+    const now = this.clock.now();
+    const updated = await this.#k
+      .updateTable('webhook_deliveries')
+      .set({ status: 'pending', next_attempt_at: now, lease_until: null, created_at: now, updated_at: now })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return deliveryView(updated, null);
+  }
+
+  /**
+   * One delivery row per subscribed, live endpoint of the event's store (none for events without a
+   * store). Idempotent: (endpoint, event) is unique. Returns how many rows were created.
+   */
+  async fanOut(event: OutboxEventJob): Promise<number> {
+    const storeId = storeIdOf(event.payload);
+    if (storeId === null) return 0;
+    const endpoints = await this.#k
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'event_types'])
+      .where('store_id', '=', storeId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    const targets = endpoints.filter((e) => e.event_types.length === 0 || e.event_types.includes(event.eventType));
+    if (targets.length === 0) return 0;
+    const now = this.clock.now();
+    const body = webhookBody(event);
+    const inserted = await this.#k
+      .insertInto('webhook_deliveries')
+      .values(
+        targets.map((e) => ({
+          id: nextId('whd', this.clock, this.random),
+          endpoint_id: e.id,
+          store_id: storeId,
+          event_id: event.eventId,
+          event_type: event.eventType,
+          sequence: event.sequence,
+          ordering_key: orderingKeyOf(event),
+          body,
+          attempts: 0,
+          status: 'pending' as const,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
+      .returning('id')
+      .execute();
+    return inserted.length;
+  }
+
+  /**
+   * Claims up to `limit` due deliveries of enabled endpoints for `leaseMs`. A delivery waits while an
+   * earlier event of the same checkout for the same endpoint is still pending and has failed fewer than
+   * `headOfLineAttempts` times (order without one bad event blocking the rest forever).
+   */
+  async claimDue(limit: number, leaseMs: number, headOfLineAttempts: number): Promise<ClaimedDelivery[]> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const result = await sql<{
+      id: string;
+      endpoint_id: string;
+      store_id: string;
+      event_id: string;
+      event_type: string;
+      body: string;
+      attempts: number;
+      created_at: Date;
+      url: string;
+      secret: string;
+    }>`
+      UPDATE webhook_deliveries d
+         SET lease_until = ${leaseUntil}
+        FROM webhook_endpoints e
+       WHERE e.id = d.endpoint_id
+         AND d.id IN (
+           SELECT c.id FROM webhook_deliveries c
+             JOIN webhook_endpoints ce ON ce.id = c.endpoint_id
+            WHERE c.status = 'pending'
+              AND c.next_attempt_at <= ${now}
+              AND (c.lease_until IS NULL OR c.lease_until < ${now})
+              AND ce.status = 'enabled' AND ce.deleted_at IS NULL
+              AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries o
+                 WHERE o.endpoint_id = c.endpoint_id
+                   AND o.ordering_key = c.ordering_key
+                   AND o.status = 'pending'
+                   AND o.sequence < c.sequence
+                   AND o.attempts < ${headOfLineAttempts})
+            ORDER BY c.next_attempt_at
+            LIMIT ${limit}
+              FOR UPDATE OF c SKIP LOCKED)
+      RETURNING d.id, d.endpoint_id, d.store_id, d.event_id, d.event_type, d.body, d.attempts, d.created_at, e.url, e.secret`.execute(this.#k);
+    return result.rows.map((r) => ({
+      id: r.id,
+      endpointId: r.endpoint_id,
+      storeId: r.store_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      body: r.body,
+      attempts: r.attempts,
+      createdAt: new Date(r.created_at),
+      url: r.url,
+      secret: r.secret,
+    }));
+  }
+
+  /**
+   * Records one attempt and decides what follows: success ends the delivery and resets the endpoint's
+   * failure count; a failure schedules the next attempt (backoff with jitter) or, past the give-up
+   * window, marks the delivery `failed`. An endpoint failing `disableAfterConsecutiveFailures` times in
+   * a row, or whose delivery exhausted its retries, is disabled with an operator notice.
+   */
+  async recordAttempt(delivery: ClaimedDelivery, startedAt: Date, result: WebhookAttemptResult, policy: DeliveryPolicy): Promise<'succeeded' | 'retrying' | 'failed'> {
+    const now = this.clock.now();
+    const attempt = delivery.attempts + 1;
+    return this.db.transaction(async (trx) => {
+      const k = webhookKysely(trx);
+      await k
+        .insertInto('webhook_delivery_attempts')
+        .values({
+          delivery_id: delivery.id,
+          attempt,
+          started_at: startedAt,
+          outcome: result.outcome,
+          http_status: result.httpStatus,
+          latency_ms: result.latencyMs,
+          response_body: result.responseBody === null ? null : result.responseBody.slice(0, 2048),
+          error: result.error === null ? null : result.error.slice(0, 1000),
+        })
+        .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
+        .execute();
+      const common = {
+        attempts: attempt,
+        lease_until: null,
+        last_attempt_at: startedAt,
+        http_status: result.httpStatus,
+        latency_ms: result.latencyMs,
+        response_body: result.responseBody === null ? null : result.responseBody.slice(0, 2048),
+        error: result.error === null ? null : result.error.slice(0, 1000),
+        updated_at: now,
+      };
+      if (result.outcome === 'succeeded') {
+        await k.updateTable('webhook_deliveries').set({ ...common, status: 'succeeded', next_attempt_at: null }).where('id', '=', delivery.id).execute();
+        await k.updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', '=', delivery.endpointId).where('consecutive_failures', '>', 0).execute();
+        return 'succeeded';
+      }
+      const nextAt = new Date(now.getTime() + retryDelayMs(attempt, policy));
+      const givesUp = nextAt.getTime() - delivery.createdAt.getTime() > policy.giveUpAfterMs;
+      await k
+        .updateTable('webhook_deliveries')
+        .set({ ...common, status: givesUp ? 'failed' : 'pending', next_attempt_at: givesUp ? null : nextAt })
+        .where('id', '=', delivery.id)
+        .execute();
+      const endpoint = await k
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+        .where('id', '=', delivery.endpointId)
+        .returning(['consecutive_failures', 'status', 'url'])
+        .executeTakeFirstOrThrow();
+      const failures = endpoint.consecutive_failures ?? 0;
+      if (endpoint.status === 'enabled' && (givesUp || failures >= policy.disableAfterConsecutiveFailures)) {
+        const reason = givesUp
+          ? `event ${delivery.eventId} could not be delivered for ${Math.round(policy.giveUpAfterMs / 3600_000)} h`
+          : `${failures} consecutive failed attempts`;
+        await k.updateTable('webhook_endpoints').set({ status: 'disabled', disabled_reason: reason, disabled_at: now, updated_at: now }).where('id', '=', delivery.endpointId).execute();
+        await k
+          .insertInto('operator_notices')
+          .values({
+            kind: 'webhook_endpoint_disabled',
+            subject_type: 'webhook_endpoint',
+            subject_id: delivery.endpointId,
+            message: `Webhook endpoint ${delivery.endpointId} of store ${delivery.storeId} was disabled: ${reason}`,
+            details: JSON.stringify({ storeId: delivery.storeId, url: endpoint.url, lastError: result.error, lastHttpStatus: result.httpStatus }),
+            created_at: now,
+          })
+          .execute();
+      }
+      return givesUp ? 'failed' : 'retrying';
+    });
+  }
+}
