@@ -30,7 +30,11 @@ export interface OpenDatabaseOptions {
 export interface Database {
   readonly engine: DatabaseEngine;
   readonly kysely: Kysely<DB>;
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Inside `fn`
+   * use only `trx` (pass it to repositories as their executor): on PGlite there is one connection, so a
+   * query through `kysely` would wait for this very transaction to end, i.e. forever.
+   */
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>;
