@@ -7,7 +7,7 @@ import { WebhookStore } from './webhook-store';
 
 export interface StartWebhookDeliveryOptions {
   readonly policy?: Partial<DeliveryPolicy>;
-  /** Defaults to `WEBHOOK_ALLOW_PRIVATE` from the environment (`true` only). */
+  /** Defaults to the runtime's `WEBHOOK_ALLOW_PRIVATE`. */
   readonly allowPrivateTargets?: boolean;
   readonly resolver?: HostResolver;
   /** Fan-out jobs at once; default 16. */
@@ -34,7 +34,7 @@ export function startWebhookDelivery(runtime: ServiceRuntime, opts: StartWebhook
     store,
     logger: runtime.logger.child({ component: 'webhooks' }),
     ssrf: {
-      allowPrivate: opts.allowPrivateTargets ?? process.env['WEBHOOK_ALLOW_PRIVATE'] === 'true',
+      allowPrivate: opts.allowPrivateTargets ?? runtime.config.webhookAllowPrivate,
       resolver: opts.resolver ?? systemResolver,
     },
     ...(opts.policy ? { policy: opts.policy } : {}),
