@@ -6,7 +6,7 @@ export { ApiKeyService, hashApiKey, type ApiKeyView } from './auth/api-keys';
 export type { Principal } from './auth/principal';
 export { CheckoutService, IdempotencyKeyInUseError, QuoteNotRenewableError, type CreateCheckoutResult } from './checkouts/checkout-service';
 export { checkoutView, paymentUri, type CheckoutView, type PaymentView, type PaymentUriConfig } from './checkouts/checkout-view';
-export { StoreService, AssetNotConfiguredError, StoreTransitionError } from './stores/store-service';
+export { StoreService, AssetNotConfiguredError, StoreTransitionError, WalletInUseError } from './stores/store-service';
 export { type Store, type StoreStatus, type GatewayStorePolicy, type StoredPolicyJson, policyFromJson, policyToJson } from './stores/store';
 export { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimits, type RateLimitBucket } from './rate-limit/rate-limiter';
 export { openApiDocument } from './openapi/openapi-document';

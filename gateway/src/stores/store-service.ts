@@ -2,6 +2,7 @@ import {
   assertNever,
   type Clock,
   ConflictError,
+  CRYPTO_ASSET_CODES,
   CRYPTO_ASSETS,
   type CryptoAsset,
   DEFAULT_STORE_POLICY,
@@ -17,9 +18,9 @@ import {
   validateStorePolicy,
   ValidationError,
 } from '@coinstile/core';
-import { type Config, type Database, jsonText, type StoresTable } from '@coinstile/platform';
+import { type Config, type Database, type DB, jsonText, type StoresTable } from '@coinstile/platform';
 import { type ChainNetwork, parseReceivingWallet, type ReceivingWallet } from '@coinstile/wallet-verifier';
-import type { Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { CreateStoreRequest, StorePolicyInput } from '../http/schemas';
 import { parsePayoutAccount, type PayoutAccount } from '../payout-accounts';
 import { DEFAULT_SPREAD_BPS, type GatewayStorePolicy, policyFromJson, policyToJson, type Store, type StoredPolicyJson, type StoreStatus } from './store';
@@ -32,6 +33,13 @@ export class AssetNotConfiguredError extends DomainRuleError {
     readonly missing: string,
   ) {
     super(`${asset} cannot be accepted: ${missing} is not configured on this Coinstile`, { asset, missing });
+  }
+}
+
+/** The receiving wallet already belongs to another store. 409 `wallet_in_use`. */
+export class WalletInUseError extends ConflictError {
+  constructor(readonly asset: CryptoAsset) {
+    super(`The ${asset} wallet is already used by another store; each store needs its own key`, { asset, field: `wallets.${asset}` }, 'wallet_in_use');
   }
 }
 
@@ -75,20 +83,25 @@ export class StoreService {
     const policy = mergePolicy(defaultPolicy(), request.policy ?? {});
     const id = nextId('st', this.options.clock, this.options.random);
     const now = this.options.clock.now();
-    const row = await this.options.db.kysely
-      .insertInto('stores')
-      .values({
-        id,
-        name: request.name,
-        payout_currency: payoutCurrency,
-        payout_account: jsonText(payoutAccount),
-        wallets: jsonText(wallets),
-        policy: jsonText(policyToJson(policy)),
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await this.options.db.transaction(async (trx) => {
+      // One store at a time checks and claims wallets, so two stores can never share one.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('coinstile.store_wallets'))`.execute(trx);
+      await this.refuseWalletsInUse(trx, wallets);
+      return trx
+        .insertInto('stores')
+        .values({
+          id,
+          name: request.name,
+          payout_currency: payoutCurrency,
+          payout_account: jsonText(payoutAccount),
+          wallets: jsonText(wallets),
+          policy: jsonText(policyToJson(policy)),
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
     return toStore(row);
   }
 
@@ -184,6 +197,23 @@ export class StoreService {
       throw new StoreTransitionError(id, now.status, changes.status ?? now.status);
     }
     return toStore(row);
+  }
+
+  /**
+   * Two stores receiving on one key would get the same addresses, and a payment could not be told apart:
+   * a key already used on the same chain (ETH and USDC share Ethereum's) by another store is refused.
+   */
+  private async refuseWalletsInUse(trx: Kysely<DB>, wallets: Partial<Record<CryptoAsset, ReceivingWallet>>): Promise<void> {
+    for (const [asset, wallet] of Object.entries(wallets) as [CryptoAsset, ReceivingWallet][]) {
+      const sameChain = CRYPTO_ASSET_CODES.filter((other) => CRYPTO_ASSETS[other].chain === CRYPTO_ASSETS[asset].chain);
+      const probe = { extendedPublicKey: wallet.extendedPublicKey, chainPath: wallet.chainPath };
+      const taken = await trx
+        .selectFrom('stores')
+        .select('id')
+        .where((eb) => eb.or(sameChain.map((other) => eb(sql`wallets -> ${other}`, '@>', sql`${JSON.stringify(probe)}::jsonb`))))
+        .executeTakeFirst();
+      if (taken) throw new WalletInUseError(asset);
+    }
   }
 
   private parseWallets(input: CreateStoreRequest['wallets']): Partial<Record<CryptoAsset, ReceivingWallet>> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServiceRuntime, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
-import { HDNodeWallet, Mnemonic } from 'ethers';
+import { decodeBase58, encodeBase58, getBytes, HDNodeWallet, Mnemonic, sha256, toBeArray } from 'ethers';
 import { type RunningGateway, startGateway, type StartGatewayOptions } from '../../src';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
@@ -12,6 +12,8 @@ export const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon 
 /** A gateway on a real PostgreSQL and redis-server, listening on a free port, FX from the static demo source. */
 export interface GatewayHarness {
   readonly url: string;
+  /** Error log lines (a 500 logs its cause here). */
+  readonly logs: string[];
   readonly runtime: ServiceRuntime;
   readonly gateway: RunningGateway;
   request(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
@@ -51,19 +53,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Gatewa
         REDIS_URL: redis.url,
         COINSTILE_DATA_DIR: dataDir,
         COINSTILE_OPERATOR_TOKEN: OPERATOR_TOKEN,
-        LOG_LEVEL: 'silent',
+        LOG_LEVEL: 'error',
         PUBLIC_URL: 'https://pay.example.test',
         BTC_NETWORK: 'mainnet',
         LTC_NETWORK: 'regtest',
         ETH_CHAIN_ID: '1',
         USDC_CONTRACT: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48',
         FX_SOURCES: 'static',
-        FX_STATIC_RATES: 'BTC-USD=60000,LTC-USD=80,ETH-USD=3000,USDC-USD=1,BTC-JPY=9000000,LTC-JPY=12000,ETH-JPY=450000',
+        FX_STATIC_RATES: 'BTC-USD=60000,LTC-USD=80,ETH-USD=3000,USDC-USD=1,BTC-JPY=9000000,LTC-JPY=12000,ETH-JPY=450000,USDC-JPY=150',
         ...options.env,
       },
       { cwd: dataDir },
     );
-    runtime = await createServiceRuntime(config, { service: 'gateway-test', logDestination: { write: () => undefined } });
+    const logs: string[] = [];
+    runtime = await createServiceRuntime(config, { service: 'gateway-test', logDestination: { write: (line) => void logs.push(line) } });
     const gateway = await startGateway(runtime, { port: 0, ...options });
     const url = gateway.listenUrl;
     const rt = runtime;
@@ -71,6 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Gatewa
     const rd = redis;
     return {
       url,
+      logs,
       runtime: rt,
       gateway,
       async request(method, path, opts = {}) {
@@ -104,6 +108,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Gatewa
   }
 }
 
+/** An extended key re-encoded with other BIP32 version bytes (Base58Check). */
+function withVersion(extendedKey: string, version: number): string {
+  const raw = toBeArray(decodeBase58(extendedKey));
+  const payload = Uint8Array.from(raw.slice(0, raw.length - 4));
+  new DataView(payload.buffer).setUint32(0, version);
+  const check = getBytes(sha256(sha256(payload))).slice(0, 4);
+  return encodeBase58(Uint8Array.from([...payload, ...check]));
+}
+
 /** Wallet keys of the BIP39 test mnemonic (public halves only go to the API). */
 export const keys = (() => {
   const root = HDNodeWallet.fromSeed(Mnemonic.fromPhrase(ABANDON).computeSeed());
@@ -114,18 +127,30 @@ export const keys = (() => {
     /** BIP84's published zpub of the test mnemonic. */
     btcZpub: 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs',
     btcXprv: btcAccount.extendedKey,
-    ltcTpubAsXpub: ltcRegtestAccount.neuter().extendedKey,
+    /** The BIP84 test account of coin type 1 as a tpub (regtest/testnet). */
+    ltcTpub: withVersion(ltcRegtestAccount.neuter().extendedKey, 0x043587cf),
     ethXpub: ethChain.neuter().extendedKey,
     ethNode: ethChain,
   };
 })();
 
+const testRoot = HDNodeWallet.fromSeed(Mnemonic.fromPhrase(ABANDON).computeSeed());
+let nextAccount = 1;
+
+/** Public keys of account `n` of the test mnemonic: a wallet no other test store uses (a wallet belongs to one store). */
+export function walletsOfAccount(n: number): Record<string, { xpub: string }> {
+  const btc = n === 0 ? keys.btcZpub : testRoot.derivePath(`m/84'/0'/${n}'`).neuter().extendedKey;
+  const eth = testRoot.derivePath(`m/44'/60'/${n}'/0`).neuter().extendedKey;
+  return { BTC: { xpub: btc }, ETH: { xpub: eth }, USDC: { xpub: eth } };
+}
+
+/** A valid store body with wallets of a fresh account of the test mnemonic. */
 export function storeBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'Kobe Tea House',
     payoutCurrency: 'JPY',
     payoutAccount: { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Kobe Tea House KK' },
-    wallets: { BTC: { xpub: keys.btcZpub }, ETH: { xpub: keys.ethXpub }, USDC: { xpub: keys.ethXpub } },
+    wallets: walletsOfAccount(nextAccount++),
     policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0.5', expiryMinutes: 15 },
     ...overrides,
   };
