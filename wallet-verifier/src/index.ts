@@ -14,3 +14,4 @@ export * from './follower/utxo-chain-follower';
 export * from './follower/chain-follower-service';
 export * from './sweeper/expiry-sweeper';
 export * from './main';
+export * from './evm';
