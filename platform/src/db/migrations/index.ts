@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { initial } from './0001-initial';
 import { verifier } from './0003-verifier';
 import { pipeline } from './0004-pipeline';
+import { payoutBatches } from './0006-payout-batches';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0003-verifier': verifier,
   '0004-pipeline': pipeline,
+  '0006-payout-batches': payoutBatches,
 };
