@@ -13,3 +13,5 @@ export { PayoutProviderUnavailableError, BankFileConflictError } from './provide
 export { buildPain001, checkTransfer, PAIN001_NAMESPACE, Pain001RefusedError, type DebtorAccount, type Pain001Input, type Pain001Transfer, type Pain001RefusalReason } from './providers/pain001-document';
 export { readPain001, Pain001FormatError, type Pain001File, type Pain001FileTransfer } from './providers/pain001-reader';
 export { toSepaText, idToSepa, idFromSepa } from './providers/sepa-text';
+export { reconcilePayouts, type CurrencyReconciliation, type Discrepancy, type DiscrepancyKind, type ReconcileOptions, type ReconciliationReport } from './reconciliation/payout-reconciliation';
+export { exportPayoutsCsv, csvCell, toCsv, type PayoutsCsvFilter } from './reconciliation/payouts-csv';
