@@ -9,7 +9,7 @@ export interface ChainFollower {
   start(): Promise<void>;
   syncOnce(): Promise<void>;
   readonly cursor: ChainCursor | undefined;
-  readonly nodeTipHeight: number;
+  readonly nodeTipHeight: number | null;
 }
 
 export type FollowerRole = 'standby' | 'leader' | 'stopped';
@@ -17,6 +17,8 @@ export type FollowerRole = 'standby' | 'leader' | 'stopped';
 export interface FollowerStatus {
   readonly chain: string;
   readonly role: FollowerRole;
+  /** How many times this process became the chain's follower (a lost lock ends a term). */
+  readonly leaderTerms: number;
   readonly processedHeight: number | null;
   readonly nodeTipHeight: number | null;
   readonly lagBlocks: number | null;
@@ -53,6 +55,7 @@ export class ChainFollowerService implements LifecycleComponent {
   #lastSyncAt: Date | null = null;
   #failures = 0;
   #lastError: string | null = null;
+  #terms = 0;
 
   constructor(
     readonly chain: string,
@@ -85,6 +88,7 @@ export class ChainFollowerService implements LifecycleComponent {
     return {
       chain: this.chain,
       role: this.#role,
+      leaderTerms: this.#terms,
       processedHeight: processed,
       nodeTipHeight: tip,
       lagBlocks: processed === null || tip === null ? null : Math.max(0, tip - processed),
@@ -124,6 +128,7 @@ export class ChainFollowerService implements LifecycleComponent {
         continue;
       }
       this.#role = 'leader';
+      this.#terms++;
       this.metrics?.leader.set({ chain: this.chain }, 1);
       this.logger.info({ chain: this.chain }, 'holding the follower lock: following the chain');
       const follower = this.makeFollower();

@@ -63,7 +63,7 @@ export class UtxoChainFollower {
   readonly #feed: AddressFeed;
   readonly #mempool = new Map<string, MempoolOutputs>();
   #cursor: ChainCursor | undefined;
-  #nodeTipHeight = 0;
+  #nodeTipHeight: number | null = null;
   #dirty = new Set<CheckoutId>();
 
   constructor(
@@ -85,7 +85,8 @@ export class UtxoChainFollower {
     return this.#cursor;
   }
 
-  get nodeTipHeight(): number {
+  /** The node's best height at the last round that reached it; null before. */
+  get nodeTipHeight(): number | null {
     return this.#nodeTipHeight;
   }
 
@@ -142,7 +143,13 @@ export class UtxoChainFollower {
       await this.#rematchRecentBlocks(fresh);
     }
     const tip = await this.rpc.call<string>('getbestblockhash');
-    if (tip !== this.#cursor?.hash) await this.#syncBlocks(tip);
+    if (tip !== this.#cursor?.hash) {
+      await this.#syncBlocks(tip);
+    } else {
+      this.#nodeTipHeight = this.#cursor.height;
+      this.metrics?.nodeTipHeight.set({ chain: this.spec.chain }, this.#cursor.height);
+      this.#reportHeights();
+    }
     const mempool = await this.#syncMempool();
     // A transaction that left the mempool may sit in a block not processed yet: classify only when the
     // tip is still the block processed last.
@@ -440,7 +447,7 @@ export class UtxoChainFollower {
   #reportHeights(): void {
     const processed = this.#cursor?.height ?? 0;
     this.metrics?.processedHeight.set({ chain: this.spec.chain }, processed);
-    this.metrics?.lagBlocks.set({ chain: this.spec.chain }, Math.max(0, this.#nodeTipHeight - processed));
+    if (this.#nodeTipHeight !== null) this.metrics?.lagBlocks.set({ chain: this.spec.chain }, Math.max(0, this.#nodeTipHeight - processed));
   }
 }
 
