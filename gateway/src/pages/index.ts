@@ -1,0 +1,10 @@
+export {
+  createHostedPagesRouter,
+  type HostedCheckoutActions,
+  type HostedPages,
+  type HostedPagesDeps,
+  type HostedPagesOptions,
+} from './hosted-pages-router';
+export type { HostedStoreDirectory } from './hosted-checkout-reader';
+export { publishCheckoutUpdate, checkoutUpdateChannel, CHECKOUT_UPDATE_CHANNEL_PREFIX } from './checkout-update-channel';
+export { negotiateLocale, type Locale } from './locale';
