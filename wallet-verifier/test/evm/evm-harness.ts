@@ -57,6 +57,13 @@ export interface EvmCheckoutSpec {
   readonly dueBase: bigint;
   readonly speed?: SpeedPolicy;
   readonly tolerancePct?: string;
+  /** An address reserved beforehand with `reserveAddress` (default: the next one). */
+  readonly reserved?: ReservedAddress;
+}
+
+export interface ReservedAddress {
+  readonly index: number;
+  readonly address: string;
 }
 
 /** A Hardhat node with a 6-decimal test USDC, and a real PostgreSQL database, migrated. */
@@ -144,8 +151,7 @@ export class EvmHarness {
   /** A `new` checkout paying to a fresh EIP-55 address of the store's wallet, created now by the test clock. */
   async createCheckout(spec: EvmCheckoutSpec): Promise<{ id: CheckoutId; address: string }> {
     const storeId = await this.store(spec.speed ?? 'medium_speed', spec.tolerancePct ?? '0');
-    const index = this.#nextIndex++;
-    const address = deriveAddress(this.#wallet, index);
+    const { index, address } = spec.reserved ?? this.reserveAddress();
     const now = this.clock.now();
     const checkout = createCheckout({
       id: makeId('co', now.getTime(), randomBytes(ID_RANDOM_BYTES)),
@@ -158,6 +164,12 @@ export class EvmHarness {
     });
     await this.checkouts.insert({ ...checkout, asset: spec.asset, address, amountDueBase: spec.dueBase }, { derivationIndex: index });
     return { id: checkout.id, address };
+  }
+
+  /** The next receiving address of the store wallet, for a checkout created later. */
+  reserveAddress(): ReservedAddress {
+    const index = this.#nextIndex++;
+    return { index, address: deriveAddress(this.#wallet, index) };
   }
 
   async checkout(id: CheckoutId): Promise<CheckoutRecord> {
