@@ -1,4 +1,4 @@
-import { RateLimitedError } from '@coinstile/core';
+import { parseId, RateLimitedError } from '@coinstile/core';
 import { createFxRouter } from '@coinstile/fx-oracle';
 import { type Config, healthRouter, jsonErrorHandler, jsonNotFoundHandler, requestIdMiddleware, type ServiceRuntime } from '@coinstile/platform';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
@@ -67,6 +67,11 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter }));
   app.use(storesRouter(services.stores, services.apiKeys));
   app.use(checkoutsRouter(services.checkouts));
+  // The FX router looks quotes up by the raw id: a malformed one is refused here, as every other id is.
+  app.get('/v1/quotes/:id', (req, _res, next) => {
+    parseId('qt', req.params['id']);
+    next();
+  });
   app.use(
     createFxRouter({
       rates: services.fx.rates,

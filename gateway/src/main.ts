@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { httpServerComponent, type ServiceRuntime } from '@coinstile/platform';
 import type { Router } from 'express';
 import { createGatewayApp, type HostedPageRouterFactory } from './app';
@@ -23,6 +24,25 @@ export interface StartGatewayOptions extends GatewayServicesOptions {
   readonly port?: number;
 }
 
+/**
+ * Requests Node's HTTP parser refuses before express sees them (oversized headers, malformed request lines)
+ * still get the API's JSON error shape instead of a bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request headers are too large']
+      : [400, 'bad_request', 'The request could not be parsed'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Composes the gateway on a runtime and starts listening; the lifecycle closes the server first on shutdown. */
 export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOptions = {}): Promise<RunningGateway> {
   const operatorToken = await ensureOperatorToken(runtime.db, {
@@ -36,6 +56,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
     { ...(opts.routers ? { routers: opts.routers } : {}), ...(opts.hostedPages ? { hostedPages: opts.hostedPages } : {}) },
   );
   const server = app.listen(opts.port ?? runtime.config.port);
+  server.on('clientError', answerClientError);
   await once(server, 'listening');
   runtime.lifecycle.register(httpServerComponent(server));
   const address = server.address();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,15 +191,11 @@ export async function rowCounts(h: GatewayHarness): Promise<Record<string, numbe
     'webhook_endpoints',
     'webhook_deliveries',
   ] as const;
+  // One statement, so a count is a consistent snapshot and costs one round trip.
+  const row = await sql<Record<string, string>>`SELECT ${sql.join(
+    tables.map((t) => sql`(SELECT count(*) FROM ${sql.table(t)}) AS ${sql.ref(t)}`),
+  )}, (SELECT coalesce(sum(next_index), 0) FROM store_wallet_indexes) AS "store_wallet_indexes.sum"`.execute(h.runtime.db.kysely);
   const counts: Record<string, number> = {};
-  for (const table of tables) {
-    const row = await h.runtime.db.kysely
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .executeTakeFirstOrThrow();
-    counts[table] = Number(row.n);
-  }
-  const indexes = await h.runtime.db.kysely.selectFrom('store_wallet_indexes').select(['store_id', 'asset', 'next_index']).execute();
-  counts['store_wallet_indexes.sum'] = indexes.reduce((sum, r) => sum + Number(r.next_index), 0);
+  for (const [k, v] of Object.entries(row.rows[0] ?? {})) counts[k] = Number(v);
   return counts;
 }
