@@ -19,6 +19,8 @@ export interface GatewayServices {
 export interface GatewayServicesOptions {
   /** Requests per minute per API key / operator token / client IP. */
   readonly rateLimits?: Partial<RateLimits>;
+  /** The rate-limit window (default one minute). */
+  readonly rateLimitWindowMs?: number;
   /** See `StartFxOptions.quoteSigningKey`. */
   readonly quoteSigningKey?: string | Buffer;
 }
@@ -45,7 +47,10 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     apiKeys: new ApiKeyService(db, { clock, random }),
     operatorAuth: new OperatorAuthenticator(db, clock),
     checkouts,
-    limiter: new RateLimiter(runtime.redis, options.rateLimits ? { limits: options.rateLimits } : {}),
+    limiter: new RateLimiter(runtime.redis, {
+      ...(options.rateLimits ? { limits: options.rateLimits } : {}),
+      ...(options.rateLimitWindowMs !== undefined ? { windowMs: options.rateLimitWindowMs } : {}),
+    }),
     fx,
   };
 }
