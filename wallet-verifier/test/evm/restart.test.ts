@@ -101,7 +101,7 @@ describe('EVM follower restarts: catch-up from the persisted cursor, nothing rec
     expect(await h.events(co.id)).toEqual(eventsBefore);
     await h.node.mine(1);
     await follower.syncOnce();
-    expect((await h.payments(co.id)).map((p) => p.confirmations)).toEqual([6, 5]);
+    expect((await h.payments(co.id)).map((p) => p.confirmations).sort()).toEqual([5, 6]);
     expect((await h.checkout(co.id)).status).toBe('processing');
     await h.node.mine(1);
     await follower.syncOnce();
