@@ -50,6 +50,10 @@ const MEMPOOL_BATCH = 200;
 const LATE_ADDRESS_MARGIN_MS = 5_000;
 /** At start, addresses created within this window are re-matched against the blocks processed since. */
 const STARTUP_RESCAN_WINDOW_MS = 10 * 60_000;
+/** Expired destinations are dropped from the watched set at most this often (a full pass over the set). */
+const PRUNE_INTERVAL_MS = 60_000;
+/** Parsed blocks kept for re-matching late addresses without fetching and parsing them again. */
+const PARSED_BLOCKS_KEPT = 3;
 
 /**
  * Follows one Bitcoin Core family chain: blocks from the persisted cursor (reorgs detected by the parent
@@ -65,6 +69,8 @@ export class UtxoChainFollower {
   #cursor: ChainCursor | undefined;
   #nodeTipHeight: number | null = null;
   #dirty = new Set<CheckoutId>();
+  #lastPruneMs = 0;
+  readonly #parsedBlocks = new Map<string, readonly Transaction[]>();
 
   constructor(
     private readonly spec: UtxoChainSpec,
@@ -154,7 +160,10 @@ export class UtxoChainFollower {
     // A transaction that left the mempool may sit in a block not processed yet: classify only when the
     // tip is still the block processed last.
     if ((await this.rpc.call<string>('getbestblockhash')) === this.#cursor?.hash) await this.#classifyVanished(mempool);
-    if (this.watched.pruneBefore(now) > 0) this.metrics?.watchedAddresses.set({ chain: this.spec.chain }, this.watched.size);
+    if (now.getTime() - this.#lastPruneMs >= PRUNE_INTERVAL_MS) {
+      this.#lastPruneMs = now.getTime();
+      if (this.watched.pruneBefore(now) > 0) this.metrics?.watchedAddresses.set({ chain: this.spec.chain }, this.watched.size);
+    }
     await this.#evaluateDirty();
   }
 
@@ -218,6 +227,11 @@ export class UtxoChainFollower {
       await this.#saveBlock(trx, height, hash, parent);
     });
     for (const m of matches) this.#mempool.delete(m.txid);
+    this.#parsedBlocks.set(hash, txs);
+    for (const kept of this.#parsedBlocks.keys()) {
+      if (this.#parsedBlocks.size <= PARSED_BLOCKS_KEPT) break;
+      this.#parsedBlocks.delete(kept);
+    }
     this.#cursor = { height, hash };
     if (matches.length > 0) this.metrics?.paymentsMatched.inc({ chain: this.spec.chain, source: 'block' }, matches.length);
     this.metrics?.processedHeight.set({ chain: this.spec.chain }, height);
@@ -397,8 +411,8 @@ export class UtxoChainFollower {
     const tip = this.#cursor!.height;
     for (const b of blocks) {
       const height = Number(b.height);
-      const block = bitcoinjs.Block.fromHex(await this.rpc.call<string>('getblock', [b.hash, 0]));
-      const matches = matchTransactions(block.transactions ?? [], this.watched, keys);
+      const txs = this.#parsedBlocks.get(b.hash) ?? bitcoinjs.Block.fromHex(await this.rpc.call<string>('getblock', [b.hash, 0])).transactions ?? [];
+      const matches = matchTransactions(txs, this.watched, keys);
       if (matches.length === 0) continue;
       await this.db.transaction(async (t) => {
         const trx = asVerifierDb(t);
