@@ -57,6 +57,7 @@ export function renderShell(options: ShellOptions): string {
 <meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex, nofollow">
 <title>${options.title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${HOSTED_PAGE_STYLES.path}">
 <script src="${HOSTED_PAGE_SCRIPT.path}" defer></script>
 </head>

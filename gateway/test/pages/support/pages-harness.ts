@@ -51,7 +51,10 @@ export interface PagesHarness {
    * What the wallet verifier does when it sees a transaction: record the payment, evaluate the checkout
    * with core's `evaluate`, write it with `compareAndSet`, then (optionally) publish the update.
    */
-  pay(checkoutId: CheckoutId, options: { amountBase?: bigint; confirmations: number; publish: boolean }): Promise<{ status: string; txid: string }>;
+  pay(
+    checkoutId: CheckoutId,
+    options: { amountBase?: bigint; confirmations: number; publish: boolean; txid?: string },
+  ): Promise<{ status: string; txid: string }>;
   /** Resolves once this process's hosted pages listen on the checkout's channel. */
   waitForSubscription(checkoutId: string): Promise<void>;
   close(): Promise<void>;
@@ -129,11 +132,12 @@ export async function startPagesHarness(postgres: PostgresServer, redisServer: R
       });
       return parseId('co', result.body.id);
     },
-    async pay(checkoutId, { amountBase, confirmations, publish }) {
+    async pay(checkoutId, { amountBase, confirmations, publish, txid: seenTxid }) {
       const checkout = await repository.findById(checkoutId);
       if (checkout?.asset == null || checkout.amountDueBase === null) throw new Error('checkout has no asset');
       const now = new Date();
-      const txid = randomBytes(32).toString('hex');
+      // The same txid again is a later sighting of the same output (more confirmations).
+      const txid = seenTxid ?? randomBytes(32).toString('hex');
       await payments.record({
         id: nextId('pay', clock, random),
         checkoutId,
