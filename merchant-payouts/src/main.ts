@@ -27,6 +27,8 @@ export interface StartPayoutsOptions {
   readonly sweepGraceMs?: number;
   /** Lock duration of pipeline jobs (a crashed worker's jobs are retried after it); default 30 s. */
   readonly lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died; default 30 s. */
+  readonly stalledIntervalMs?: number;
 }
 
 export interface RunningPayouts {
@@ -76,6 +78,9 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
     logger,
     concurrency: opts.concurrency ?? 16,
     lockDuration: opts.lockDurationMs ?? 30_000,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    // Processors are idempotent, so a job whose workers keep dying is simply run again.
+    maxStalledCount: 10,
   };
   const releaseWorker = createWorker<OutboxEventJob, string>(
     PIPELINE_QUEUES.releaseOrder,

@@ -15,6 +15,10 @@ export interface StartWebhookDeliveryOptions {
   /** Requests in flight at once; default 32. */
   readonly sendConcurrency?: number;
   readonly pollIntervalMs?: number;
+  /** Fan-out job lock; default 30 s. */
+  readonly lockDurationMs?: number;
+  /** How often the fan-out worker looks for jobs whose worker died; default 30 s. */
+  readonly stalledIntervalMs?: number;
 }
 
 export interface RunningWebhookDelivery {
@@ -51,7 +55,14 @@ export function startWebhookDelivery(runtime: ServiceRuntime, opts: StartWebhook
       return created;
     },
     runtime.redisConnection('worker', 'webhook-fanout'),
-    { logger: runtime.logger, concurrency: opts.fanoutConcurrency ?? 16 },
+    {
+      logger: runtime.logger,
+      concurrency: opts.fanoutConcurrency ?? 16,
+      lockDuration: opts.lockDurationMs ?? 30_000,
+      stalledInterval: opts.stalledIntervalMs ?? 30_000,
+      // The fan-out is idempotent (one row per endpoint and event), so it may run again safely.
+      maxStalledCount: 10,
+    },
   );
   runtime.lifecycle.register(bullmqWorkerComponent(fanoutWorker));
   return { dispatcher, fanoutWorker, store };
