@@ -31,7 +31,6 @@ import {
   type CheckoutRecord,
   CheckoutRepository,
   type Database,
-  IdempotencyRepository,
   type JsonValue,
 } from '@coinstile/platform';
 import { deriveAddress, UnusableChildIndexError } from '@coinstile/wallet-verifier';
@@ -41,6 +40,7 @@ import type { Store } from '../stores/store';
 import type { StoreService } from '../stores/store-service';
 import { CheckoutWriter } from './checkout-writer';
 import { type CheckoutView, checkoutView, type PaymentUriConfig, type PaymentView, paymentView } from './checkout-view';
+import { IdempotencyClaimer } from './idempotency-claimer';
 import { IndexAllocator } from './index-allocator';
 
 /** Another request with this `Idempotency-Key` is being handled right now. 409 `idempotency_key_in_use`. */
@@ -85,13 +85,13 @@ const IDEMPOTENCY_ENDPOINT = 'POST /v1/checkouts';
  */
 export class CheckoutService {
   private readonly repository: CheckoutRepository;
-  private readonly idempotency: IdempotencyRepository;
+  private readonly idempotency: IdempotencyClaimer;
   private readonly writer: CheckoutWriter;
   private readonly allocator: IndexAllocator;
 
   constructor(private readonly options: CheckoutServiceOptions) {
     this.repository = new CheckoutRepository(options.db);
-    this.idempotency = new IdempotencyRepository(options.db);
+    this.idempotency = new IdempotencyClaimer(options.db);
     this.writer = new CheckoutWriter(options.db);
     this.allocator = new IndexAllocator(options.db);
   }
@@ -132,7 +132,7 @@ export class CheckoutService {
 
     const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
     if (idempotencyKey !== undefined) {
-      const begun = await this.idempotency.begin(scope, idempotencyKey, requestHash(request), { now: this.options.clock.now() });
+      const begun = await this.idempotency.begin(scope, idempotencyKey, requestHash(request), this.options.clock.now());
       switch (begun.kind) {
         case 'replay':
           return { status: begun.responseStatus, body: begun.responseBody as unknown as CheckoutView, replayed: true };

@@ -1,0 +1,169 @@
+/**
+ * Checkout creation through the HTTP API (goal: ≥ 2,000 checkouts/s, p99 ≤ 50 ms on 2 cores, and at least
+ * a third of the throughput of a bare one-INSERT endpoint on the same pool).
+ *
+ * Starts a real PostgreSQL and redis-server (testkit), the gateway in a child process
+ * (`checkout-create-server.ts`), an active store with a BIP84 wallet and an API key, then drives
+ * `POST /v1/checkouts` with `asset: "BTC"` (fresh address, locked quote) and a unique `Idempotency-Key`
+ * at concurrency 64 over keep-alive HTTP, then the bare endpoint the same way, and prints both.
+ *
+ * Run: `npm run bench:checkout` (builds first). `BENCH_SECONDS` sets each phase's duration (default 10).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { startPostgres, startRedis } from '@coinstile/testkit';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const WARMUP_SECONDS = 2;
+const CONCURRENCY = 64;
+const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
+const BIP84_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function call(base: URL, method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method,
+        path,
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+interface PhaseResult {
+  /** Gateway process CPU time per request (user + system). */
+  readonly cpuUsPerRequest: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly count: number;
+}
+
+function serverCpu(server: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
+      if (!m.cpu) return;
+      server.off('message', onMessage);
+      resolve(m.cpu.user + m.cpu.system);
+    };
+    server.on('message', onMessage);
+    server.send('cpu');
+  });
+}
+
+async function phase(label: string, seconds: number, send: (i: number) => Promise<number>, server: ChildProcess): Promise<PhaseResult> {
+  const cpuBefore = await serverCpu(server);
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < deadline) {
+        const i = next++;
+        const t0 = process.hrtime.bigint();
+        const status = await send(i);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (status !== 201) failures += 1;
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuUs = (await serverCpu(server)) - cpuBefore;
+  if (failures > 0) throw new Error(`${label}: ${failures} requests failed`);
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { cpuUsPerRequest: cpuUs / latencies.length, perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), count: latencies.length };
+}
+
+function machine(): string {
+  const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  return `${cpus().length} CPUs (${model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`;
+}
+
+async function main(): Promise<void> {
+  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-bench-'));
+  const server = fork(join(__dirname, 'checkout-create-server.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: await postgres.createDatabase(),
+      BENCH_REDIS_URL: redis.url,
+      BENCH_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      BENCH_DATA_DIR: dataDir,
+    },
+    stdio: 'inherit',
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      server.once('message', (m: { url: string }) => resolve(m.url));
+      server.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+    });
+    const base = new URL(url);
+    const op = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+    const store = JSON.parse(
+      (
+        await call(base, 'POST', '/v1/stores', {
+          name: 'Bench Store',
+          payoutCurrency: 'JPY',
+          payoutAccount: { iban: 'DE89370400440532013000', holderName: 'Bench' },
+          wallets: { BTC: { xpub: BIP84_ZPUB } },
+        }, op)
+      ).body,
+    ) as { id: string };
+    await call(base, 'POST', `/v1/stores/${store.id}/verify`, undefined, op);
+    const { key } = JSON.parse((await call(base, 'POST', `/v1/stores/${store.id}/api-keys`, { scopes: ['checkouts:write'] }, op)).body) as { key: string };
+    const auth = { authorization: `Bearer ${key}` };
+    const runId = Date.now().toString(36);
+
+    const checkout = (i: number) =>
+      call(base, 'POST', '/v1/checkouts', { orderId: `B-${runId}-${i}`, amount: '4980', currency: 'JPY', asset: 'BTC' }, { ...auth, 'idempotency-key': `${runId}-${i}` }).then(
+        (r) => r.status,
+      );
+    const bare = (i: number) => call(base, 'POST', '/bench/bare-insert', { orderId: `B-${runId}-${i}`, amount: '4980' }).then((r) => r.status);
+
+    await phase('warm-up', WARMUP_SECONDS, (i) => checkout(1e9 + i), server);
+    await phase('warm-up', WARMUP_SECONDS, (i) => bare(1e9 + i), server);
+    const c = await phase('checkouts', SECONDS, checkout, server);
+    const b = await phase('bare insert', SECONDS, bare, server);
+    const row = (label: string, r: PhaseResult) =>
+      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req   (${r.count} in ${SECONDS} s)`;
+    console.log(`\nmachine: ${machine()}`);
+    console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per phase, keep-alive HTTP, gateway in its own process\n`);
+    console.log(row('POST /v1/checkouts (asset BTC)', c));
+    console.log(row('bare INSERT endpoint', b));
+    console.log(`\nratio checkouts / bare insert: ${(c.perSecond / b.perSecond).toFixed(2)}`);
+    console.log(`load average while running: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    agent.destroy();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await Promise.allSettled([postgres.stop(), redis.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
