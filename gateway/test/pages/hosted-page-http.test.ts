@@ -256,6 +256,62 @@ describe('GET /pay/{id}/events', () => {
   });
 });
 
+describe('deadlines', () => {
+  it('pushes the expired-quote view when the quote runs out, with no write and no poll', async () => {
+    const id = await harness.createCheckout({ asset: 'BTC' });
+    await harness.db.kysely.updateTable('checkouts').set({ quote_expires_at: new Date(Date.now() + 1_500) }).where('id', '=', id).execute();
+    const stream = await openStream(`/pay/${id}/events?since=1.pay`);
+    await stream.waitFor((s) => s.checkoutEvents().length === 1, 5_000);
+    const event = stream.checkoutEvents()[0]!;
+    expect(event.key).toBe('1.quote_expired');
+    expect(event.html).toContain('The price has expired');
+    expect(event.html).not.toContain('bcrt1q');
+  });
+
+  it('renews an expired quote from the page: a new amount and a new countdown', async () => {
+    const id = await harness.createCheckout({ asset: 'BTC' });
+    await harness.db.kysely.updateTable('checkouts').set({ quote_expires_at: new Date(Date.now() - 1_000) }).where('id', '=', id).execute();
+    const expired = await (await fetch(`${harness.baseUrl}/pay/${id}`)).text();
+    expect(expired).toContain('data-testid="state-quote_expired"');
+    expect(expired).toContain(`action="/pay/${id}/quote?lang=en"`);
+    const res = await sameOriginPost(`/pay/${id}/quote?lang=en`, '');
+    expect(res.status).toBe(303);
+    const renewed = await (await fetch(`${harness.baseUrl}${res.headers.get('location')}`)).text();
+    expect(renewed).toContain('data-testid="state-pay"');
+    expect(renewed).toContain('data-state="2.pay"');
+    const countdownMs = Number(/data-countdown-ms="(\d+)"/.exec(renewed)?.[1]);
+    expect(countdownMs).toBeGreaterThan(14 * 60_000);
+  });
+
+  it('shows a checkout past its expiry as expired before the verifier records it, and refuses to pick an asset', async () => {
+    const id = await harness.createCheckout();
+    await harness.db.kysely.updateTable('checkouts').set({ expires_at: new Date(Date.now() - 1_000) }).where('id', '=', id).execute();
+    const page = await (await fetch(`${harness.baseUrl}/pay/${id}`)).text();
+    expect(page).toContain('data-testid="state-expired"');
+    expect(page).toContain('Do not send anything to its address');
+    const res = await sameOriginPost(`/pay/${id}/asset`, 'asset=BTC');
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('This checkout can no longer be paid');
+  });
+});
+
+describe('shutdown', () => {
+  it('close() ends every open stream', async () => {
+    const other = await startPagesHarness(postgres, redis, { pollIntervalMs: POLL_INTERVAL_MS });
+    try {
+      const id = await other.createCheckout({ asset: 'BTC' });
+      const stream = await SseClient.open(`${other.baseUrl}/pay/${id}/events`);
+      clients.push(stream);
+      await stream.waitFor((s) => s.checkoutEvents().length === 1);
+      await other.pages.close();
+      await stream.waitFor((s) => s.ended, 5_000);
+      expect(other.pages.openStreams()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
