@@ -21,6 +21,11 @@ export interface EvmFollowerOptions {
   readonly maxReorgDepth?: number;
   /** Blocks fetched at once (one JSON-RPC batch) and covered by one `eth_getLogs` range. Default 20. */
   readonly blocksPerBatch?: number;
+  /**
+   * Blocks connected per round at most. A long catch-up then goes on over several rounds, with new
+   * addresses picked up, touched checkouts evaluated and progress reported in between. Default 500.
+   */
+  readonly maxBlocksPerRound?: number;
   /** Checkouts evaluated at once after a round. Default 4. */
   readonly evaluationConcurrency?: number;
 }
@@ -176,7 +181,8 @@ export class EvmChainFollower implements ChainFollower {
   }
 
   async #syncBlocks(headHeight: number, headHash: string): Promise<void> {
-    for (;;) {
+    const maxBlocks = Math.max(1, this.options.maxBlocksPerRound ?? 500);
+    for (let connected = 0; connected < maxBlocks; ) {
       const cursor = this.#cursor!;
       if (cursor.hash === headHash) break;
       if (cursor.height >= headHeight) {
@@ -184,7 +190,7 @@ export class EvmChainFollower implements ChainFollower {
         if ((await this.#unwind()) === 0) break;
         continue;
       }
-      const range = await this.#fetchRange(cursor.height + 1, Math.min(headHeight, cursor.height + this.#batch));
+      const range = await this.#fetchRange(cursor.height + 1, Math.min(headHeight, cursor.height + Math.min(this.#batch, maxBlocks - connected)));
       const linked: Block[] = [];
       let parent = cursor.hash;
       for (const block of range.blocks) {
@@ -198,6 +204,7 @@ export class EvmChainFollower implements ChainFollower {
         continue;
       }
       await this.#connect(linked, range.logs);
+      connected += linked.length;
     }
     // Confirmations count only blocks whose parent links were checked, up to the cursor: never more.
     const processed = this.#cursor!.height;

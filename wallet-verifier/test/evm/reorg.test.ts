@@ -40,6 +40,27 @@ describe('reorgs on a Hardhat node (evm_snapshot / evm_revert, another branch mi
     expect(follower.cursor).toEqual({ height: await h.tipHeight(), hash: (await h.node.provider.getBlock('latest'))!.hash });
   });
 
+  it('a 4-block-deep reorg under low_speed: the payment (4 confirmations) is orphaned, never settles', async () => {
+    const co = await h.createCheckout({ asset: 'USDC', dueBase: 8_000_000n, speed: 'low_speed' });
+    await follower.syncOnce();
+    const snapshot = await h.node.snapshot();
+    const txid = await h.sendUsdc(co.address, 8_000_000n);
+    await h.node.mine(3);
+    await follower.syncOnce();
+    expect(await h.paymentsOfTx(txid)).toEqual([expect.objectContaining({ confirmations: 4, state: 'confirmed' })]);
+    expect((await h.checkout(co.id)).status).toBe('processing');
+
+    await h.node.revert(snapshot);
+    await h.node.mine(6);
+    await follower.syncOnce();
+    expect(await h.metricValue('coinstile_chain_last_reorg_depth')).toBe(4);
+    expect(await h.paymentsOfTx(txid)).toEqual([expect.objectContaining({ confirmations: 0, state: 'orphaned' })]);
+    expect((await h.checkout(co.id)).status).toBe('new');
+    await h.node.mine(6);
+    await follower.syncOnce();
+    expect((await h.checkout(co.id)).status).toBe('new');
+  });
+
   it('a branch paying a smaller amount from another sender: the vanished payment is orphaned, the new one counts (paid_partial)', async () => {
     const co = await h.createCheckout({ asset: 'ETH', dueBase: eth('0.4'), speed: 'low_medium_speed' });
     await follower.syncOnce();

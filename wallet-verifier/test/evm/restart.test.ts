@@ -43,15 +43,25 @@ describe('EVM follower restarts: catch-up from the persisted cursor, nothing rec
     const tip = await h.tipHeight();
     expect(tip - stoppedAt).toBe(11);
 
-    const second = h.follower({ blocksPerBatch: 3 });
+    const second = h.follower({ blocksPerBatch: 3, maxBlocksPerRound: 5 });
     await second.start();
     expect(second.cursor?.height).toBe(stoppedAt);
     await second.syncOnce();
+    expect(second.cursor?.height).toBe(stoppedAt + 5);
+    expect(await h.metricValue('coinstile_chain_lag_blocks')).toBe(6);
+    // The ETH payment (block stoppedAt+1) has 5 confirmations after the first round: settled already.
+    expect(await h.checkout(ethCheckout.id)).toMatchObject({ status: 'settled' });
+    await second.syncOnce();
+    expect(second.cursor?.height).toBe(stoppedAt + 10);
+    await second.syncOnce();
     expect(second.cursor?.height).toBe(tip);
+    expect(await h.metricValue('coinstile_chain_lag_blocks')).toBe(0);
     expect(await h.checkout(ethCheckout.id)).toMatchObject({ status: 'settled', amountPaidBase: eth('0.7') });
     expect(await h.checkout(usdcCheckout.id)).toMatchObject({ status: 'settled', amountPaidBase: 12_340_000n });
-    expect(await h.paymentsOfTx(ethTx)).toEqual([expect.objectContaining({ confirmations: 11, state: 'confirmed' })]);
-    expect(await h.paymentsOfTx(usdcTx)).toEqual([expect.objectContaining({ confirmations: 6, state: 'confirmed' })]);
+    // Counts stop being refreshed once a checkout is settled (the shared PaymentStore's rule): each payment
+    // keeps the count it settled with, 5 at the end of the round that connected 4 blocks above it.
+    expect(await h.paymentsOfTx(ethTx)).toEqual([expect.objectContaining({ confirmations: 5, state: 'confirmed' })]);
+    expect(await h.paymentsOfTx(usdcTx)).toEqual([expect.objectContaining({ confirmations: 5, state: 'confirmed' })]);
   });
 
   it('killed between recording payments and evaluating: the next instance evaluates them at start', async () => {
