@@ -157,8 +157,7 @@ export class EvmChainFollower implements ChainFollower {
     await this.#evaluateDirty();
   }
 
-  #watch(addresses: readonly WatchedAddress[]): Set<string> {
-    const added = new Set<string>();
+  #watch(addresses: readonly WatchedAddress[]): void {
     for (const a of addresses) {
       let key: string;
       try {
@@ -168,10 +167,8 @@ export class EvmChainFollower implements ChainFollower {
         continue;
       }
       this.watched.add(key, a.checkoutId, a.asset, a.monitoringUntil);
-      added.add(key);
     }
     this.metrics?.watchedAddresses.set({ chain: this.spec.chain }, this.watched.size);
-    return added;
   }
 
   async #blockAt(height: number): Promise<Block> {
@@ -185,6 +182,12 @@ export class EvmChainFollower implements ChainFollower {
     for (let connected = 0; connected < maxBlocks; ) {
       const cursor = this.#cursor!;
       if (cursor.hash === headHash) break;
+      if (cursor.height > headHeight && (await this.#rememberedHash(headHeight)) === headHash) {
+        // The node is behind us on our own chain (a lagging replica behind a load balancer, a node
+        // restarted from older state): wait for it. A branch replacing our blocks shows once it is as long.
+        this.logger.debug({ chain: this.spec.chain, cursor, headHeight }, 'node behind the processed height');
+        break;
+      }
       if (cursor.height >= headHeight) {
         // Same height, other hash: our block left the best chain (or the head read is already stale).
         if ((await this.#unwind()) === 0) break;
@@ -332,6 +335,16 @@ export class EvmChainFollower implements ChainFollower {
       .values({ chain: this.spec.chain, height: String(last.number), block_hash: last.hash!, updated_at: now })
       .onConflict((oc) => oc.column('chain').doUpdateSet({ height: String(last.number), block_hash: last.hash!, updated_at: now }))
       .execute();
+  }
+
+  async #rememberedHash(height: number): Promise<string | undefined> {
+    const row = await this.#kysely
+      .selectFrom('chain_recent_blocks')
+      .select('hash')
+      .where('chain', '=', this.spec.chain)
+      .where('height', '=', String(height))
+      .executeTakeFirst();
+    return row?.hash;
   }
 
   /**

@@ -26,6 +26,11 @@ describe('reorgs on a Hardhat node (evm_snapshot / evm_revert, another branch mi
     expect(await h.payments(co.id)).toEqual([expect.objectContaining({ txid, confirmations: 1, state: 'confirmed' })]);
 
     await h.node.revert(snapshot);
+    // The node is now one block behind the follower on the follower's own chain: nothing to undo yet.
+    const cursor = follower.cursor;
+    await follower.syncOnce();
+    expect(follower.cursor).toEqual(cursor);
+    expect(await h.metricValue('coinstile_chain_reorgs_total')).toBe(reorgsBefore);
     await h.node.mine(3);
     await follower.syncOnce();
     expect(await h.payments(co.id)).toEqual([expect.objectContaining({ txid, confirmations: 0, state: 'orphaned', block_hash: null })]);
