@@ -27,9 +27,14 @@ export interface HostedPageDeps {
 /** Builds the hosted checkout page's router (`/pay/{id}` and its assets, SSE, asset choice, requote). */
 export type HostedPageRouterFactory = (deps: HostedPageDeps) => Router;
 
+/** Builds a router of authenticated API routes (e.g. webhooks); handlers read the caller with `principalOf(res)`. */
+export type ApiRouterFactory = (services: GatewayServices) => Router;
+
 export interface GatewayAppOptions {
-  /** Routers of other services mounted at the root when they run in this process. */
+  /** Routers of other services mounted at the root, before authentication, when they run in this process. */
   readonly routers?: readonly Router[];
+  /** More `/v1` routes, mounted after authentication and rate limiting (the caller is in `res.locals`). */
+  readonly apiRouters?: readonly ApiRouterFactory[];
   /** The hosted checkout page, mounted before the authenticated API (it is public). */
   readonly hostedPages?: HostedPageRouterFactory;
 }
@@ -67,6 +72,7 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter }));
   app.use(storesRouter(services.stores, services.apiKeys));
   app.use(checkoutsRouter(services.checkouts));
+  for (const factory of opts.apiRouters ?? []) app.use(factory(services));
   // The FX router looks quotes up by the raw id: a malformed one is refused here, as every other id is.
   app.get('/v1/quotes/:id', (req, _res, next) => {
     parseId('qt', req.params['id']);

@@ -1,9 +1,17 @@
-export { createGatewayApp, type GatewayAppOptions, type GatewayDeps, type HostedPageDeps, type HostedPageRouterFactory, REQUEST_BODY_LIMIT } from './app';
+export {
+  type ApiRouterFactory,
+  createGatewayApp,
+  type GatewayAppOptions,
+  type GatewayDeps,
+  type HostedPageDeps,
+  type HostedPageRouterFactory,
+  REQUEST_BODY_LIMIT,
+} from './app';
 export { startGateway, type RunningGateway, type StartGatewayOptions } from './main';
 export { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 export { ensureOperatorToken, hashOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
 export { ApiKeyService, hashApiKey, type ApiKeyView } from './auth/api-keys';
-export type { Principal } from './auth/principal';
+export { type Principal, principalOf, principalOfRequest, requireOperator, requireStoreScope } from './auth/principal';
 export { CheckoutService, IdempotencyKeyInUseError, QuoteNotRenewableError, type CreateCheckoutResult } from './checkouts/checkout-service';
 export { checkoutView, paymentUri, type CheckoutView, type PaymentView, type PaymentUriConfig } from './checkouts/checkout-view';
 export { StoreService, AssetNotConfiguredError, StoreTransitionError, WalletInUseError } from './stores/store-service';

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { httpServerComponent, type ServiceRuntime } from '@coinstile/platform';
 import type { Router } from 'express';
-import { createGatewayApp, type HostedPageRouterFactory } from './app';
+import { type ApiRouterFactory, createGatewayApp, type HostedPageRouterFactory } from './app';
 import { ensureOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 
@@ -18,6 +18,8 @@ export interface RunningGateway {
 export interface StartGatewayOptions extends GatewayServicesOptions {
   /** Routers of the other services running in this process. */
   readonly routers?: readonly Router[];
+  /** More authenticated `/v1` routes (e.g. webhooks). */
+  readonly apiRouters?: readonly ApiRouterFactory[];
   /** The hosted checkout page's router factory (`gateway/src/pages`). */
   readonly hostedPages?: HostedPageRouterFactory;
   /** Overrides `PORT` (0 picks a free port; tests use it). */
@@ -53,7 +55,11 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
   const services = await createGatewayServices(runtime, opts);
   const app = createGatewayApp(
     { ...runtime, services },
-    { ...(opts.routers ? { routers: opts.routers } : {}), ...(opts.hostedPages ? { hostedPages: opts.hostedPages } : {}) },
+    {
+      ...(opts.routers ? { routers: opts.routers } : {}),
+      ...(opts.apiRouters ? { apiRouters: opts.apiRouters } : {}),
+      ...(opts.hostedPages ? { hostedPages: opts.hostedPages } : {}),
+    },
   );
   const server = app.listen(opts.port ?? runtime.config.port);
   server.on('clientError', answerClientError);

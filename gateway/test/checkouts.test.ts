@@ -1,6 +1,7 @@
 import { cryptoDueForFiat, parseFiatCurrency } from '@coinstile/core';
 import { deriveAddress, parseReceivingWallet } from '@coinstile/wallet-verifier';
 import { HDNodeWallet, Mnemonic } from 'ethers';
+import { checkoutListSchema, checkoutSchema } from '../src/openapi/response-schemas';
 import { ABANDON, activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, rowCounts, startHarness, storeBody, walletsOfAccount } from './support/gateway-harness';
 
 let h: GatewayHarness;
@@ -45,6 +46,8 @@ describe('POST /v1/checkouts', () => {
       payments: [],
     });
     expect(new Date(body.expiresAt).getTime() - new Date(body.createdAt).getTime()).toBe(15 * 60_000);
+    // The response has the shape /openapi.json documents.
+    expect(checkoutSchema.safeParse(body).error).toBeUndefined();
     const { payment } = body;
     expect(payment.asset).toBe('BTC');
     expect(payment.rate).toBe('9000000');
@@ -228,6 +231,7 @@ describe('GET, list and cancel', () => {
       .execute();
     const got = await h.request('GET', `/v1/checkouts/${id}`, { token: store.key });
     expect(got.status).toBe(200);
+    expect(checkoutSchema.safeParse(got.body).error).toBeUndefined();
     expect(got.body.payments).toEqual([
       expect.objectContaining({ txid: 'ab'.repeat(32), outputIndex: 1, amount: '0.0002', confirmations: 0, state: 'pending' }),
     ]);
@@ -273,6 +277,7 @@ describe('GET, list and cancel', () => {
     expect([...all].sort().reverse()).toEqual(all);
 
     const cancelled = await h.request('GET', '/v1/checkouts?status=cancelled', { token: store.key });
+    expect(checkoutListSchema.safeParse(cancelled.body).error).toBeUndefined();
     expect(cancelled.body.data.length).toBeGreaterThanOrEqual(1);
     for (const c of cancelled.body.data) expect(c.status).toBe('cancelled');
     expect((await h.request('GET', '/v1/checkouts?status=done', { token: store.key })).status).toBe(400);

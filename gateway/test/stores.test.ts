@@ -1,3 +1,4 @@
+import { apiKeyListSchema, createdApiKeySchema, storeListSchema, storeSchema } from '../src/openapi/response-schemas';
 import { activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, rowCounts, startHarness, storeBody, walletsOfAccount } from './support/gateway-harness';
 
 let h: GatewayHarness;
@@ -28,6 +29,7 @@ describe('stores (operator)', () => {
     expect(res.body.wallets.BTC.descriptor).toMatch(/^wpkh\(xpub.+\/0\/\*\)#[a-z0-9]{8}$/);
     expect(res.body.wallets.ETH).toEqual({ kind: 'evm', chain: 'ethereum', extendedPublicKey: expect.stringMatching(/^xpub/) });
 
+    expect(storeSchema.safeParse(res.body).error).toBeUndefined();
     const got = await h.request('GET', `/v1/stores/${res.body.id}`, op);
     expect(got.status).toBe(200);
     expect(got.body).toEqual(res.body);
@@ -83,6 +85,7 @@ describe('stores (operator)', () => {
     const first = await h.request('GET', '/v1/stores?limit=2', op);
     expect(first.status).toBe(200);
     expect(first.body.data).toHaveLength(2);
+    expect(storeListSchema.safeParse(first.body).error).toBeUndefined();
     expect(first.body.data[0].name).toBe('List 2');
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const second = await h.request('GET', `/v1/stores?limit=2&cursor=${first.body.nextCursor}`, op);
@@ -137,6 +140,7 @@ describe('API keys', () => {
 
     const listed = await h.request('GET', `/v1/stores/${storeId}/api-keys`, op);
     expect(listed.status).toBe(200);
+    expect(apiKeyListSchema.safeParse(listed.body).error).toBeUndefined();
     expect(listed.body.data).toEqual([expect.objectContaining({ id: rows[0]!.id, prefix: key.slice(0, 10), last4: key.slice(-4), scopes: ['checkouts:read'], revokedAt: null })]);
     expect(listed.text).not.toContain(key);
 
@@ -155,6 +159,10 @@ describe('API keys', () => {
   it('refuses unknown scopes and empty scope lists', async () => {
     const created = await h.request('POST', '/v1/stores', { ...op, body: storeBody() });
     const id = created.body.id as string;
+    const issued = await h.request('POST', `/v1/stores/${id}/api-keys`, { ...op, body: { scopes: ['pos', 'pos', 'payouts:read'] } });
+    expect(issued.status).toBe(201);
+    expect(createdApiKeySchema.safeParse(issued.body).error).toBeUndefined();
+    expect(issued.body.scopes).toEqual(['pos', 'payouts:read']);
     expect((await h.request('POST', `/v1/stores/${id}/api-keys`, { ...op, body: { scopes: ['admin'] } })).status).toBe(400);
     expect((await h.request('POST', `/v1/stores/${id}/api-keys`, { ...op, body: { scopes: [] } })).status).toBe(400);
     expect((await h.request('POST', '/v1/stores/st_01ARYZ6S41TSV4RRFFQ69G5FAV/api-keys', { ...op, body: { scopes: ['pos'] } })).status).toBe(404);
