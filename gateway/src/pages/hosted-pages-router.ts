@@ -63,6 +63,11 @@ export interface HostedPagesDeps {
   readonly publicUrl: string;
   /** The BIP21 / EIP-681 URI asking for `amountBase` of `asset` at `address` (the gateway's `paymentUri`). */
   readonly paymentUri: (asset: CryptoAsset, address: string, amountBase: bigint) => string;
+  /**
+   * The process lifecycle: once it is shutting down, open streams end (browsers reconnect to another
+   * replica) and new ones get 503, so the HTTP server's graceful close is not held up by them.
+   */
+  readonly shutdown?: { readonly isShuttingDown: boolean };
   readonly options?: HostedPagesOptions;
 }
 
@@ -79,6 +84,8 @@ export interface HostedPages {
 
 /** Form posts are a few bytes; anything bigger is not from the page. */
 const FORM_LIMIT = '1kb';
+/** How often the router checks whether the process started shutting down. */
+const SHUTDOWN_CHECK_MS = 100;
 
 /**
  * The hosted checkout page: asset choice, payment instructions with QR and countdown, live status over
@@ -102,6 +109,17 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
   const limiter = new StreamConnectionLimiter(options.maxStreamsPerIp ?? 20, options.maxStreams ?? 10_000);
   const streams = new Set<CheckoutEventStream>();
   const allowedOrigins = new Set([new URL(deps.publicUrl).origin]);
+  const shuttingDown = (): boolean => deps.shutdown?.isShuttingDown === true;
+  const endAll = (): void => {
+    for (const stream of [...streams]) stream.end();
+  };
+  const shutdownWatch =
+    deps.shutdown === undefined
+      ? undefined
+      : setInterval(() => {
+          if (shuttingDown() && streams.size > 0) endAll();
+        }, SHUTDOWN_CHECK_MS);
+  shutdownWatch?.unref();
 
   const renderState = async (snapshot: HostedCheckoutSnapshot, locale: Locale, now: Date): Promise<RenderedState> => {
     const messages = messagesFor(locale);
@@ -157,6 +175,10 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
       res.status(204).end();
       return;
     }
+    if (shuttingDown()) {
+      res.status(503).set('Retry-After', '5').type('text/plain; charset=utf-8').send(messagesFor(locale).errorBody);
+      return;
+    }
     const release = limiter.tryAcquire(req.ip ?? 'unknown');
     if (release === null) {
       res.status(429).set('Retry-After', '30').type('text/plain; charset=utf-8').send(messagesFor(locale).tooManyConnections);
@@ -204,7 +226,8 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
     openStreams: () => limiter.openCount,
     pollNow: () => hub.poll(),
     async close() {
-      for (const stream of [...streams]) stream.end();
+      if (shutdownWatch !== undefined) clearInterval(shutdownWatch);
+      endAll();
       await hub.close();
     },
   };

@@ -5,6 +5,8 @@ export {
   type HostedPagesDeps,
   type HostedPagesOptions,
 } from './hosted-pages-router';
+export { hostedPagesFor, type HostedPagesForGatewayOptions } from './hosted-pages-for-gateway';
 export type { HostedStoreDirectory } from './hosted-checkout-reader';
+export { DbStoreDirectory } from './db-store-directory';
 export { publishCheckoutUpdate, checkoutUpdateChannel, CHECKOUT_UPDATE_CHANNEL_PREFIX } from './checkout-update-channel';
 export { negotiateLocale, type Locale } from './locale';
