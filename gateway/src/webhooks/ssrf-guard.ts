@@ -8,7 +8,10 @@ import { ValidationError } from '@coinstile/core';
  * IPv6 unique-local and link-local, and IPv4-mapped / NAT64 IPv6 forms (which could smuggle any of the
  * IPv4 ones).
  */
-const FORBIDDEN = new BlockList();
+// Two lists: node's BlockList matches IPv4 addresses against IPv4-mapped IPv6 subnets, so a v6 list
+// holding ::ffff:0:0/96 would refuse every IPv4 address.
+const FORBIDDEN_V4 = new BlockList();
+const FORBIDDEN_V6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -26,7 +29,7 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv4');
+  FORBIDDEN_V4.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
   ['::', 128],
@@ -42,7 +45,7 @@ for (const [network, prefix] of [
   ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv6');
+  FORBIDDEN_V6.addSubnet(network, prefix, 'ipv6');
 }
 
 /** True when `address` (an IP literal) is one a webhook may not reach without `WEBHOOK_ALLOW_PRIVATE`. */
@@ -50,8 +53,7 @@ export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
   const bare = address.replace(/^\[|\]$/g, '');
-  // ::ffff:a.b.c.d spelled with dots is also refused as mapped; BlockList matches it against the v6 list.
-  return FORBIDDEN.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? FORBIDDEN_V4.check(bare, 'ipv4') : FORBIDDEN_V6.check(bare, 'ipv6');
 }
 
 /** A webhook target that is not allowed. 400 `webhook_target_forbidden`. */

@@ -1,0 +1,177 @@
+import { createLogger, migrateToLatest, openDatabase, type Database } from '@coinstile/platform';
+import { startPostgres, type PostgresServer } from '@coinstile/testkit';
+import { sql } from 'kysely';
+import { retryDelayMs, verifyWebhookSignature, WebhookDispatcher, WebhookStore, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../../src/webhooks';
+import { event, insertStore, ManualClock, newId, random, startReceiver, type Receiver } from './webhook-fixtures';
+
+const logger = createLogger({ logLevel: 'silent' });
+
+describe('webhook delivery (Postgres-driven)', () => {
+  let postgres: PostgresServer;
+  let db: Database;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    db = await openDatabase({ url: await postgres.createDatabase(), poolSize: 10 });
+    await migrateToLatest(db);
+    receiver = await startReceiver();
+  }, 60_000);
+
+  afterAll(async () => {
+    await receiver?.close();
+    await db?.close();
+    await postgres?.stop();
+  });
+
+  function setup(policy: Partial<DeliveryPolicy> = {}) {
+    const clock = new ManualClock();
+    const store = new WebhookStore(db, clock, random);
+    const dispatcher = new WebhookDispatcher({ store, logger, ssrf: { allowPrivate: true, resolver: async () => [] }, policy: { timeoutMs: 500, ...policy } });
+    return { clock, store, dispatcher };
+  }
+
+  test('backoff: exponential, capped, jittered within ±20 %', () => {
+    const p = DEFAULT_DELIVERY_POLICY;
+    expect(retryDelayMs(1, p, () => 0.5)).toBe(30_000);
+    expect(retryDelayMs(2, p, () => 0.5)).toBe(60_000);
+    expect(retryDelayMs(5, p, () => 0.5)).toBe(480_000);
+    expect(retryDelayMs(40, p, () => 0.5)).toBe(6 * 3600_000);
+    expect(retryDelayMs(1, p, () => 0)).toBe(24_000);
+    expect(retryDelayMs(1, p, () => 0.999999)).toBeCloseTo(36_000, -1);
+    // The default schedule spans about three days before giving up.
+    let total = 0;
+    let attempts = 0;
+    while (total + retryDelayMs(attempts + 1, p, () => 0.5) <= p.giveUpAfterMs) total += retryDelayMs(++attempts, p, () => 0.5);
+    expect(attempts).toBeGreaterThanOrEqual(15);
+    expect(total).toBeGreaterThan(2.5 * 24 * 3600_000);
+  });
+
+  test('500s and a timeout are retried with backoff; every attempt is stored; the same event id and body each time', async () => {
+    const { clock, store, dispatcher } = setup();
+    const storeId = await insertStore(db);
+    const { view, secret } = await store.createEndpoint(storeId, { url: receiver.url, eventTypes: [], description: '' });
+    const checkoutId = newId('co');
+    expect(await store.fanOut(event(storeId, checkoutId, 'order.released'))).toBe(1);
+    expect(await store.fanOut(event(storeId, checkoutId, 'order.released'))).toBe(0);
+
+    receiver.received.length = 0;
+    const answers: (number | 'hang')[] = [500, 'hang', 503, 200];
+    receiver.respond = () => answers.shift() ?? 200;
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      expect(await dispatcher.dispatchOnce()).toBe(1);
+      expect(await dispatcher.dispatchOnce()).toBe(0); // not due again yet
+      const row = await db.kysely.selectFrom('webhook_deliveries').select(['next_attempt_at', 'status']).where('event_id', '=', `${checkoutId}:order.released`).executeTakeFirstOrThrow();
+      if (row.status === 'pending') {
+        const wait = row.next_attempt_at!.getTime() - clock.ms;
+        waits.push(wait);
+        clock.advance(wait);
+      }
+    }
+    expect(waits).toHaveLength(3);
+    expect(waits[0]).toBeGreaterThanOrEqual(24_000);
+    expect(waits[0]).toBeLessThanOrEqual(36_000);
+    expect(waits[1]).toBeGreaterThanOrEqual(48_000);
+    expect(waits[2]).toBeGreaterThanOrEqual(96_000);
+
+    const bodies = new Set(receiver.received.map((r) => r.body));
+    expect(bodies.size).toBe(1);
+    expect(receiver.received.map((r) => r.headers['coinstile-event-id'])).toEqual(Array(4).fill(`${checkoutId}:order.released`));
+    expect(receiver.received.map((r) => r.headers['coinstile-attempt'])).toEqual(['1', '2', '3', '4']);
+    for (const r of receiver.received) {
+      const t = Number(/t=(\d+)/.exec(r.headers['coinstile-signature'] as string)![1]);
+      expect(verifyWebhookSignature(r.body, r.headers['coinstile-signature'] as string, secret, { nowMs: t * 1000 })).toBe(true);
+    }
+    const detail = await store.getDelivery(storeId, view.id, (await store.listDeliveries(storeId, view.id, {})).data[0]!.id);
+    expect(detail.status).toBe('succeeded');
+    expect(detail.attempts).toBe(4);
+    expect(detail.attemptLog!.map((a) => [a.outcome, a.httpStatus])).toEqual([
+      ['failed', 500],
+      ['failed', null],
+      ['failed', 503],
+      ['succeeded', 200],
+    ]);
+    expect(detail.attemptLog![1]!.error).toMatch(/timed out after 500 ms/);
+    expect(detail.attemptLog![0]!.responseBody).toHaveLength(2048);
+    expect(detail.attemptLog!.every((a) => a.latencyMs >= 0)).toBe(true);
+    expect(detail.attemptLog![1]!.latencyMs).toBeGreaterThanOrEqual(450);
+  });
+
+  test('per checkout in order; a failing event stops blocking the next after 3 attempts; other checkouts never wait', async () => {
+    const { clock, store, dispatcher } = setup();
+    const storeId = await insertStore(db);
+    await store.createEndpoint(storeId, { url: receiver.url, eventTypes: [], description: '' });
+    const a = newId('co');
+    const b = newId('co');
+    await store.fanOut(event(storeId, a, 'checkout.settled'));
+    await store.fanOut(event(storeId, a, 'order.released'));
+    await store.fanOut(event(storeId, b, 'checkout.settled'));
+    receiver.received.length = 0;
+    receiver.respond = (r) => (r.body.includes(`${a}:checkout.settled`) ? 500 : 200);
+    const sent = () => receiver.received.map((r) => r.headers['coinstile-event-id']);
+
+    await dispatcher.dispatchOnce();
+    // a's second event waits behind its first; b goes at once.
+    expect(new Set(sent())).toEqual(new Set([`${a}:checkout.settled`, `${b}:checkout.settled`]));
+    for (let i = 0; i < 2; i++) {
+      clock.advance(3_600_000);
+      await dispatcher.dispatchOnce();
+    }
+    expect(sent().filter((id) => id === `${a}:checkout.settled`)).toHaveLength(3);
+    expect(sent()).not.toContain(`${a}:order.released`);
+    clock.advance(3_600_000);
+    await dispatcher.dispatchOnce();
+    expect(sent()).toContain(`${a}:order.released`);
+  });
+
+  test('an endpoint failing persistently is disabled with an operator notice; redelivery after re-enabling', async () => {
+    const { clock, store, dispatcher } = setup({ disableAfterConsecutiveFailures: 3 });
+    const storeId = await insertStore(db);
+    const { view } = await store.createEndpoint(storeId, { url: receiver.url, eventTypes: ['order.released'], description: '' });
+    const checkoutIds = [newId('co'), newId('co')];
+    for (const id of checkoutIds) await store.fanOut(event(storeId, id, 'order.released'));
+    expect(await store.fanOut(event(storeId, newId('co'), 'checkout.settled'))).toBe(0); // not subscribed
+    receiver.respond = () => 500;
+    await dispatcher.dispatchOnce();
+    clock.advance(3_600_000);
+    await dispatcher.dispatchOnce();
+    expect((await store.getEndpoint(storeId, view.id)).status).toBe('disabled');
+    clock.advance(3_600_000);
+    expect(await dispatcher.dispatchOnce()).toBe(0); // nothing goes to a disabled endpoint
+    const notices = await sql<{ kind: string; subject_id: string; message: string }>`select kind, subject_id, message from operator_notices where subject_id = ${view.id}`.execute(db.kysely);
+    expect(notices.rows).toEqual([expect.objectContaining({ kind: 'webhook_endpoint_disabled', subject_id: view.id })]);
+    expect(notices.rows[0]!.message).toMatch(/3 consecutive failed attempts/);
+
+    receiver.respond = () => 200;
+    await store.enableEndpoint(storeId, view.id);
+    const delivered = await dispatcher.dispatchOnce();
+    expect(delivered).toBe(2);
+    const list = await store.listDeliveries(storeId, view.id, { status: 'succeeded' });
+    expect(list.data).toHaveLength(2);
+
+    // Redelivery: the same event id and body once more, on request.
+    receiver.received.length = 0;
+    const first = list.data[0]!;
+    await store.redeliver(storeId, view.id, first.id);
+    expect(await dispatcher.dispatchOnce()).toBe(1);
+    expect(receiver.received.map((r) => r.headers['coinstile-event-id'])).toEqual([first.eventId]);
+    expect((await store.getDelivery(storeId, view.id, first.id)).attempts).toBe(first.attempts + 1);
+  });
+
+  test('a delivery failing for the whole window is marked failed and the endpoint disabled', async () => {
+    const { clock, store, dispatcher } = setup({ giveUpAfterMs: 10 * 60_000, baseDelayMs: 60_000 });
+    const storeId = await insertStore(db);
+    const { view } = await store.createEndpoint(storeId, { url: receiver.url, eventTypes: [], description: '' });
+    await store.fanOut(event(storeId, newId('co'), 'payout.scheduled'));
+    receiver.respond = () => 500;
+    for (let i = 0; i < 10; i++) {
+      await dispatcher.dispatchOnce();
+      clock.advance(10 * 60_000);
+    }
+    const [delivery] = (await store.listDeliveries(storeId, view.id, {})).data;
+    expect(delivery!.status).toBe('failed');
+    expect(delivery!.attempts).toBeLessThanOrEqual(4);
+    expect((await store.getEndpoint(storeId, view.id)).disabledReason).toMatch(/could not be delivered/);
+  });
+});
