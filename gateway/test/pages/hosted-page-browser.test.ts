@@ -162,6 +162,30 @@ it('Japanese page follows a payment found only by the database poll: processing,
   await page.close();
 }, 60_000);
 
+it('the quote runs out on screen, a new one is fetched from the page; a checkout running out shows what to do', async () => {
+  const id = await harness.createCheckout({ amount: '4980', currency: 'JPY', asset: 'BTC' });
+  await harness.db.kysely.updateTable('checkouts').set({ quote_expires_at: new Date(Date.now() + 3_000) }).where('id', '=', id).execute();
+  const page = await openPage(`/pay/${id}?lang=en`);
+  await page.getByTestId('state-pay').waitFor();
+  expect(Number((await page.getByTestId('countdown').getAttribute('data-countdown-ms'))!)).toBeLessThanOrEqual(3_000);
+  // The server pushes the expired-quote view at the deadline: no write, no reload.
+  await page.getByTestId('state-quote_expired').waitFor({ timeout: 6_000 });
+  await expect(page.getByTestId('address').count()).resolves.toBe(0);
+  await page.screenshot({ path: join(shotsDir, 'quote-expired-en.png'), fullPage: true });
+  await page.getByTestId('renew-quote').click();
+  await page.waitForURL(`**/pay/${id}?lang=en`);
+  await page.getByTestId('state-pay').waitFor();
+  expect(Number((await page.getByTestId('countdown').getAttribute('data-countdown-ms'))!)).toBeGreaterThan(60_000);
+
+  await harness.db.kysely.updateTable('checkouts').set({ expires_at: new Date(Date.now() + 2_000) }).where('id', '=', id).execute();
+  await page.reload();
+  await page.getByTestId('state-expired').waitFor({ timeout: 6_000 });
+  await expect(page.locator('h1.state-title').textContent()).resolves.toBe('This checkout has expired');
+  await expectNoHorizontalScroll(page);
+  await page.screenshot({ path: join(shotsDir, 'expired-en.png'), fullPage: true });
+  await page.close();
+}, 60_000);
+
 it('switches language from the page header', async () => {
   const id = await harness.createCheckout();
   const page = await openPage(`/pay/${id}`);
