@@ -8,6 +8,7 @@ import { principalOf, principalOfRequest, requireOperator } from './auth/princip
 import type { CheckoutService } from './checkouts/checkout-service';
 import { qrRouter } from './checkouts/qr-router';
 import type { GatewayServices } from './gateway-services';
+import type { StoreService } from './stores/store-service';
 import { checkoutsRouter, storesRouter } from './http/routes';
 import { docsRouter } from './openapi/docs-router';
 
@@ -19,6 +20,8 @@ export type GatewayDeps = Pick<ServiceRuntime, 'config' | 'logger' | 'metrics' |
 /** What the hosted checkout page (`gateway/src/pages`) gets to build its router from. */
 export interface HostedPageDeps {
   readonly checkouts: CheckoutService;
+  /** Stores with their short-lived cache (a `HostedStoreDirectory`). */
+  readonly stores: StoreService;
   readonly config: Config;
   /** Per-IP request budget; public routes put it first. */
   readonly ipLimit: RequestHandler;
@@ -66,7 +69,7 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   app.use(docsRouter(deps.config.publicUrl));
   app.use(express.json({ limit: REQUEST_BODY_LIMIT, strict: true }));
   app.use(qrRouter(services.checkouts, ipLimit));
-  if (opts.hostedPages) app.use(opts.hostedPages({ checkouts: services.checkouts, config: deps.config, ipLimit }));
+  if (opts.hostedPages) app.use(opts.hostedPages({ checkouts: services.checkouts, stores: services.stores, config: deps.config, ipLimit }));
   for (const router of opts.routers ?? []) app.use(router);
 
   app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter }));

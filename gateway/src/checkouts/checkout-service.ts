@@ -31,6 +31,7 @@ import {
   type CheckoutRecord,
   CheckoutRepository,
   type Database,
+  IdempotencyRepository,
   type JsonValue,
 } from '@coinstile/platform';
 import { deriveAddress, UnusableChildIndexError } from '@coinstile/wallet-verifier';
@@ -40,8 +41,7 @@ import type { Store } from '../stores/store';
 import type { StoreService } from '../stores/store-service';
 import { CheckoutWriter } from './checkout-writer';
 import { type CheckoutView, checkoutView, type PaymentUriConfig, type PaymentView, paymentView } from './checkout-view';
-import { IdempotencyClaimer } from './idempotency-claimer';
-import { IndexAllocator } from './index-allocator';
+import { CheckoutReservations } from './checkout-reservations';
 
 /** Another request with this `Idempotency-Key` is being handled right now. 409 `idempotency_key_in_use`. */
 export class IdempotencyKeyInUseError extends ConflictError {
@@ -85,15 +85,15 @@ const IDEMPOTENCY_ENDPOINT = 'POST /v1/checkouts';
  */
 export class CheckoutService {
   private readonly repository: CheckoutRepository;
-  private readonly idempotency: IdempotencyClaimer;
+  private readonly idempotency: IdempotencyRepository;
   private readonly writer: CheckoutWriter;
-  private readonly allocator: IndexAllocator;
+  private readonly reservations: CheckoutReservations;
 
   constructor(private readonly options: CheckoutServiceOptions) {
     this.repository = new CheckoutRepository(options.db);
-    this.idempotency = new IdempotencyClaimer(options.db);
+    this.idempotency = new IdempotencyRepository(options.db);
     this.writer = new CheckoutWriter(options.db);
-    this.allocator = new IndexAllocator(options.db);
+    this.reservations = new CheckoutReservations(options.db);
   }
 
   /**
@@ -131,21 +131,50 @@ export class CheckoutService {
     });
 
     const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
-    if (idempotencyKey !== undefined) {
-      const begun = await this.idempotency.begin(scope, idempotencyKey, requestHash(request), this.options.clock.now());
+    const claim = idempotencyKey === undefined ? undefined : { scope, key: idempotencyKey, requestHash: requestHash(request), now: this.options.clock.now() };
+    const asset = request.asset;
+    const ttlMs = store.policy.expiryMinutes * 60_000;
+    // The key claim, the address index and the quote are fetched together: two round trips to the
+    // database per checkout in all (this, then the insert), each shared with the concurrent requests.
+    const [reservation, lockedQuote] = await Promise.all([
+      this.reservations.reserve({ ...(claim ? { claim } : {}), ...(asset !== undefined ? { wallet: { storeId, asset } } : {}) }),
+      asset === undefined ? Promise.resolve(undefined) : this.lockQuote(storeId, asset, currency, priceMinor, ttlMs).then(
+        (quote) => ({ quote }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    let index: number | null = null;
+    let quote: Quote | undefined;
+    if (reservation.kind === 'not_claimed' && claim) {
+      // A quote locked for a request that turns out to be a replay or a conflict was shown to no one.
+      if (lockedQuote && 'quote' in lockedQuote) await this.forgetQuote(lockedQuote.quote);
+      const begun = await this.idempotency.begin(scope, claim.key, claim.requestHash, { now: claim.now });
       switch (begun.kind) {
         case 'replay':
           return { status: begun.responseStatus, body: begun.responseBody as unknown as CheckoutView, replayed: true };
         case 'in_progress':
-          throw new IdempotencyKeyInUseError(idempotencyKey);
+          throw new IdempotencyKeyInUseError(claim.key);
         case 'started':
+          // An abandoned request's key, taken over: reserve again, now without the claim.
           break;
       }
+    } else if (reservation.kind === 'claimed') {
+      index = reservation.index;
+      if (lockedQuote && 'error' in lockedQuote) {
+        if (claim) await this.idempotency.abandon(scope, claim.key);
+        throw lockedQuote.error;
+      }
+      quote = lockedQuote?.quote;
     }
     try {
+      if (asset !== undefined && (index === null || quote === undefined)) {
+        const again = await this.reservations.reserve({ wallet: { storeId, asset } });
+        index = again.kind === 'claimed' ? again.index : null;
+        quote = await this.lockQuote(storeId, asset, currency, priceMinor, ttlMs);
+      }
       const createdAt = this.options.clock.now();
       const id = nextId('co', this.options.clock, this.options.random);
-      const payment = request.asset === undefined ? undefined : await this.instructions(store, request.asset, currency, priceMinor, store.policy.expiryMinutes * 60_000);
+      const payment = asset === undefined || quote === undefined || index === null ? undefined : await this.addressAt(store, asset, index, quote);
       const checkout = createCheckout({
         id,
         storeId,
@@ -164,10 +193,10 @@ export class CheckoutService {
         items,
       };
       const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
-      await this.writer.insert(checkout, details, idempotencyKey === undefined ? undefined : { scope, key: idempotencyKey, status: 201, body });
+      await this.writer.insert(checkout, details, claim === undefined ? undefined : { scope, key: claim.key, status: 201, body });
       return { status: 201, body, replayed: false };
     } catch (err) {
-      if (idempotencyKey !== undefined) await this.idempotency.abandon(scope, idempotencyKey);
+      if (claim) await this.idempotency.abandon(scope, claim.key);
       throw err;
     }
   }
@@ -308,22 +337,42 @@ export class CheckoutService {
     priceMinor: bigint,
     ttlMs: number,
   ): Promise<{ asset: CryptoAsset; address: string; quote: Quote; derivationIndex: number }> {
+    if (!store.wallets[asset]) throw new AssetNotAcceptedError(store.id, asset);
+    const [quote, index] = await Promise.all([this.lockQuote(store.id, asset, currency, priceMinor, ttlMs), this.allocate(store.id, asset)]);
+    return this.addressAt(store, asset, index, quote);
+  }
+
+  /** A fresh derivation index of the store's wallet for `asset`. */
+  private async allocate(storeId: StoreId, asset: CryptoAsset): Promise<number> {
+    const reservation = await this.reservations.reserve({ wallet: { storeId, asset } });
+    if (reservation.kind !== 'claimed' || reservation.index === null) throw new Error('an index reservation without a key is always granted');
+    return reservation.index;
+  }
+
+  /** The wallet's address at `index` (or at the next usable index) with the quote, as payment instructions. */
+  private async addressAt(
+    store: Store,
+    asset: CryptoAsset,
+    index: number,
+    quote: Quote,
+  ): Promise<{ asset: CryptoAsset; address: string; quote: Quote; derivationIndex: number }> {
     const wallet = store.wallets[asset];
     if (!wallet) throw new AssetNotAcceptedError(store.id, asset);
-    const [quote, first] = await Promise.all([
-      this.lockQuote(store.id, asset, currency, priceMinor, ttlMs),
-      this.allocator.allocate(store.id, asset),
-    ]);
-    let derivationIndex = first;
+    let derivationIndex = index;
     for (;;) {
       try {
         return { asset, address: deriveAddress(wallet, derivationIndex), quote, derivationIndex };
       } catch (err) {
         // BIP32 leaves ~2^-127 of indexes without a key: skip to the next one, as it prescribes.
         if (!(err instanceof UnusableChildIndexError)) throw err;
-        derivationIndex = await this.allocator.allocate(store.id, asset);
+        derivationIndex = await this.allocate(store.id, asset);
       }
     }
+  }
+
+  /** Deletes a quote that no checkout took (nothing references it). */
+  private async forgetQuote(quote: Quote): Promise<void> {
+    await this.options.db.kysely.deleteFrom('quotes').where('id', '=', quote.id).execute();
   }
 
   private async paymentsOf(ids: readonly CheckoutId[]): Promise<Map<string, PaymentView[]>> {
