@@ -18,9 +18,12 @@ export function utxoChainSpec(chain: UtxoChain, network: ChainNetwork): UtxoChai
   }
 }
 
-/** The watched-set key of an output script: its bytes as a latin1 string (22 characters for P2WPKH). */
+/**
+ * The watched-set key of an output script: its bytes as a latin1 string (22 one-byte characters for
+ * P2WPKH). `fromCharCode` over the bytes is the cheapest exact byte→latin1 mapping (no Buffer per output).
+ */
 export function scriptKey(script: Uint8Array): string {
-  return Buffer.from(script.buffer, script.byteOffset, script.byteLength).toString('latin1');
+  return String.fromCharCode.apply(null, script as unknown as number[]);
 }
 
 /** The watched-set key of a payment address on `spec`'s chain and network (its output script). */

@@ -97,6 +97,19 @@ describe('payments on litecoind regtest, matched by the block follower', () => {
     expect(await h.events(co.id)).toEqual(['checkout.expired', 'checkout.paid_late']);
   });
 
+  it('exactly once: evaluations racing on one checkout (followers, sweepers) write each transition and its event once', async () => {
+    const co = await h.createCheckout({ dueLitoshi: 10_000_000n });
+    const sweepers = [1, 2, 3].map(() => new ExpirySweeper(h.db, h.evaluator, h.clock, h.logger));
+    h.clock.advance(16 * MIN);
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 6 }, () => h.evaluator.evaluate(co.id)),
+      ...sweepers.map((s) => s.sweepOnce()),
+    ]);
+    expect(outcomes.slice(0, 6).filter((o) => o === 'written').length + outcomes.slice(6).reduce<number>((n, w) => n + (w as number), 0)).toBe(1);
+    expect(await h.checkout(co.id)).toMatchObject({ status: 'expired', version: 2 });
+    expect(await h.events(co.id)).toEqual(['checkout.expired']);
+  });
+
   it('RBF: a bumpfee replacement mined instead of the original: original replaced, replacement matched and settles', async () => {
     const co = await h.createCheckout({ dueLitoshi: 25_000_000n });
     await h.sync(follower);
@@ -112,10 +125,10 @@ describe('payments on litecoind regtest, matched by the block follower', () => {
     const miner = await h.node.newAddress();
     const { hash } = await h.node.rpc<{ hash: string }>('generateblock', [miner, [hex]]);
     await h.sync(follower);
-    expect(await h.payments(co.id)).toEqual([
-      expect.objectContaining({ txid: original, state: 'replaced', block_hash: null }),
-      expect.objectContaining({ txid: bumped.txid, state: 'confirmed', block_hash: hash, rbf_signalled: true }),
-    ]);
+    const payments = await h.payments(co.id);
+    expect(payments).toHaveLength(2);
+    expect(payments.find((p) => p.txid === original)).toMatchObject({ state: 'replaced', block_hash: null });
+    expect(payments.find((p) => p.txid === bumped.txid)).toMatchObject({ state: 'confirmed', block_hash: hash, rbf_signalled: true });
     expect(await h.checkout(co.id)).toMatchObject({ status: 'settled', amountPaidBase: 25_000_000n });
     expect(await h.events(co.id)).toEqual(['checkout.processing', 'checkout.settled']);
   });

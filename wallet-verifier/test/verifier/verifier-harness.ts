@@ -33,14 +33,16 @@ import { decodeExtendedPublicKey, encodeExtendedPublicKey } from '../../src/addr
 
 const TPUB_VERSION = 0x043587cf;
 
-/** A clock tests move forward by hand (expiry, late payments); starts at the real time. */
+/** The real time plus an offset tests move forward by hand (expiry, late payments); never goes back. */
 export class TestClock implements Clock {
-  #ms = Date.now();
+  #offsetMs = 0;
+  #lastMs = 0;
   now(): Date {
-    return new Date(this.#ms);
+    this.#lastMs = Math.max(this.#lastMs, Date.now() + this.#offsetMs);
+    return new Date(this.#lastMs);
   }
   advance(ms: number): void {
-    this.#ms += ms;
+    this.#offsetMs += ms;
   }
 }
 
