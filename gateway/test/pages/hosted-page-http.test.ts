@@ -1,6 +1,7 @@
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '@coinstile/testkit';
 import { makeId } from '@coinstile/core';
 import { randomBytes } from 'node:crypto';
+import { publishCheckoutUpdate } from '../../src/pages';
 import { type PagesHarness, SseClient, startPagesHarness } from './support/pages-harness';
 
 let postgres: PostgresServer;
@@ -293,6 +294,25 @@ describe('deadlines', () => {
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('This checkout can no longer be paid');
   });
+});
+
+describe('Redis outage', () => {
+  it('the poll keeps pages current while Redis is down; pub/sub resumes after it restarts', async () => {
+    const id = await harness.createCheckout({ asset: 'BTC' });
+    const stream = await openStream(`/pay/${id}/events?since=1.pay`);
+    await harness.waitForSubscription(id);
+
+    await redis.kill9();
+    const seen = await harness.pay(id, { confirmations: 0, publish: false });
+    await expect(publishCheckoutUpdate(harness.redis, id, 2)).resolves.toBe(false);
+    await harness.pages.pollNow();
+    await stream.waitFor((s) => s.checkoutEvents().some((e) => e.key === '2.processing'), 5_000);
+
+    await redis.restart();
+    await harness.waitForSubscription(id);
+    await harness.pay(id, { confirmations: 6, publish: true, txid: seen.txid });
+    await stream.waitFor((s) => s.checkoutEvents().some((e) => e.key === '3.settled'), 5_000);
+  }, 60_000);
 });
 
 describe('shutdown', () => {

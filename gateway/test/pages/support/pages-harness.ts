@@ -161,7 +161,8 @@ export async function startPagesHarness(postgres: PostgresServer, redisServer: R
     async waitForSubscription(checkoutId) {
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const reply = (await redis.pubsub('NUMSUB', `coinstile:checkout-updates:${checkoutId}`)) as [string, number];
+        // Right after a Redis restart the test connection may still be reconnecting: ask again.
+        const reply = (await redis.pubsub('NUMSUB', `coinstile:checkout-updates:${checkoutId}`).catch(() => ['', 0])) as [string, number];
         if (Number(reply[1]) > 0) return;
         if (Date.now() > deadline) throw new Error(`no subscription for ${checkoutId}`);
         await new Promise((r) => setTimeout(r, 25));
