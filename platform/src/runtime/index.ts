@@ -1,2 +1,3 @@
-export { startOpsServer } from './ops-server';
 export { createServiceRuntime, type CreateServiceRuntimeOptions, type ServiceRuntime } from './service-runtime';
+export { startOpsServer } from './ops-server';
+export { instanceSecret } from './instance-secret';

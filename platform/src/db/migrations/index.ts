@@ -3,6 +3,7 @@ import { initial } from './0001-initial';
 import { verifier } from './0003-verifier';
 import { pipeline } from './0004-pipeline';
 import { payoutBatches } from './0006-payout-batches';
+import { instanceSecrets } from './0010-instance-secrets';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-verifier': verifier,
   '0004-pipeline': pipeline,
   '0006-payout-batches': payoutBatches,
+  '0010-instance-secrets': instanceSecrets,
 };
