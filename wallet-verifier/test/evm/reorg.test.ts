@@ -66,6 +66,25 @@ describe('reorgs on a Hardhat node (evm_snapshot / evm_revert, another branch mi
     expect((await h.checkout(co.id)).status).toBe('new');
   });
 
+  it('a reorg that happens while the follower is down is found from the persisted cursor at restart', async () => {
+    const co = await h.createCheckout({ asset: 'ETH', dueBase: eth('0.6'), speed: 'low_medium_speed' });
+    await follower.syncOnce();
+    const snapshot = await h.node.snapshot();
+    const txid = await h.node.sendEth(co.address, eth('0.6'), 17);
+    await follower.syncOnce();
+    expect((await h.checkout(co.id)).status).toBe('processing');
+
+    // The follower is down while the chain reorganises.
+    await h.node.revert(snapshot);
+    await h.node.mine(4);
+    follower = h.follower();
+    await follower.start();
+    await follower.syncOnce();
+    expect(await h.paymentsOfTx(txid)).toEqual([expect.objectContaining({ state: 'orphaned', confirmations: 0 })]);
+    expect((await h.checkout(co.id)).status).toBe('new');
+    expect(follower.cursor?.height).toBe(await h.tipHeight());
+  });
+
   it('a branch paying a smaller amount from another sender: the vanished payment is orphaned, the new one counts (paid_partial)', async () => {
     const co = await h.createCheckout({ asset: 'ETH', dueBase: eth('0.4'), speed: 'low_medium_speed' });
     await follower.syncOnce();
