@@ -8,3 +8,4 @@ export * from './redis';
 export * from './runtime';
 export * from './system';
 export * from './outbox-relay';
+export * from './embedded-chains';
