@@ -55,6 +55,8 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   const { services } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // API responses are not cached by validators; hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(helmet());
   app.use(requestIdMiddleware());

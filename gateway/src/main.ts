@@ -5,6 +5,7 @@ import { httpServerComponent, type ServiceRuntime } from '@coinstile/platform';
 import type { Router } from 'express';
 import { type ApiRouterFactory, createGatewayApp, type HostedPageRouterFactory } from './app';
 import { ensureOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
+import { hostedPagesFor } from './pages';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 
 export interface RunningGateway {
@@ -20,7 +21,7 @@ export interface StartGatewayOptions extends GatewayServicesOptions {
   readonly routers?: readonly Router[];
   /** More authenticated `/v1` routes (e.g. webhooks). */
   readonly apiRouters?: readonly ApiRouterFactory[];
-  /** The hosted checkout page's router factory (`gateway/src/pages`). */
+  /** The hosted checkout page's router factory; default `hostedPagesFor(runtime)` (`gateway/src/pages`). */
   readonly hostedPages?: HostedPageRouterFactory;
   /** Overrides `PORT` (0 picks a free port; tests use it). */
   readonly port?: number;
@@ -58,7 +59,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
     {
       ...(opts.routers ? { routers: opts.routers } : {}),
       ...(opts.apiRouters ? { apiRouters: opts.apiRouters } : {}),
-      ...(opts.hostedPages ? { hostedPages: opts.hostedPages } : {}),
+      hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );
   const server = app.listen(opts.port ?? runtime.config.port);
