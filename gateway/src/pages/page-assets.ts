@@ -97,6 +97,11 @@ const SCRIPT = `(function () {
           var when = panel.querySelectorAll('[data-when-expired]');
           for (var k = 0; k < when.length; k++) when[k].hidden = false;
         }
+        /* The live stream normally brings the next view; if it has not within 5 s, load it. */
+        if (!el.coinstileReloadAt) {
+          el.coinstileReloadAt = Date.now() + 5000;
+          setTimeout(function (node) { return function () { if (document.contains(node)) location.reload(); }; }(el), 5000);
+        }
       }
     }
   }

@@ -114,6 +114,8 @@ it('asset choice → payment view with QR and amount → settles live without a 
   expect(await page.getByTestId('countdown').textContent()).not.toBe(countdownBefore);
 
   await page.getByTestId('copy-amount').click();
+  // The clipboard write is asynchronous: the button says so once it is done.
+  await page.locator('[data-testid="copy-amount"].done').waitFor({ timeout: 5_000 });
   await expect(page.getByTestId('copy-amount').textContent()).resolves.toBe('Copied');
   await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(amount);
   await page.waitForTimeout(2_100);
@@ -183,6 +185,17 @@ it('the quote runs out on screen, a new one is fetched from the page; a checkout
   await expect(page.locator('h1.state-title').textContent()).resolves.toBe('This checkout has expired');
   await expectNoHorizontalScroll(page);
   await page.screenshot({ path: join(shotsDir, 'expired-en.png'), fullPage: true });
+  await page.close();
+}, 60_000);
+
+it('without the live stream, a page whose time ran out reloads itself into the next view', async () => {
+  const id = await harness.createCheckout({ asset: 'BTC' });
+  await harness.db.kysely.updateTable('checkouts').set({ quote_expires_at: new Date(Date.now() + 2_000) }).where('id', '=', id).execute();
+  const page = await context.newPage();
+  await page.route('**/events?**', (route) => route.abort());
+  await page.goto(`${harness.baseUrl}/pay/${id}`);
+  await page.getByTestId('state-pay').waitFor();
+  await page.getByTestId('state-quote_expired').waitFor({ timeout: 12_000 });
   await page.close();
 }, 60_000);
 
