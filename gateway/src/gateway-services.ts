@@ -49,6 +49,7 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     operatorAuth: new OperatorAuthenticator(db, clock),
     checkouts,
     limiter: new RateLimiter(await rateLimitConnection(runtime), {
+      logger: runtime.logger,
       ...(options.rateLimits ? { limits: options.rateLimits } : {}),
       ...(options.rateLimitWindowMs !== undefined ? { windowMs: options.rateLimitWindowMs } : {}),
     }),

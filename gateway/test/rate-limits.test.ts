@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+import { RateLimiter } from '../src/rate-limit/rate-limiter';
 import { activeStoreWithKey, type GatewayHarness, startHarness } from './support/gateway-harness';
 
 let h: GatewayHarness;
@@ -33,4 +35,16 @@ it('limits public routes and failed authentication per client IP', async () => {
   expect(limited.status).toBe(429);
   expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
   expect((await h.request('GET', '/v1/checkouts', { token: 'csk_wrong' })).status).toBe(429);
+});
+
+it('fails open when Redis cannot be asked: requests pass, never a 500', async () => {
+  const warnings: string[] = [];
+  // A connection to a port nothing listens on, failing fast like the gateway's producer connections.
+  const dead = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  dead.on('error', () => undefined);
+  const limiter = new RateLimiter(dead, { limits: { key: 1 }, logger: { warn: (_o, msg) => void warnings.push(msg ?? '') } });
+  await expect(limiter.consume('key', 'k1')).resolves.toBeUndefined();
+  await expect(limiter.consume('key', 'k1')).resolves.toBeUndefined();
+  expect(warnings).toEqual(['rate limits unavailable (Redis); requests pass unlimited']);
+  dead.disconnect();
 });

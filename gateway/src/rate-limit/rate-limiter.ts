@@ -16,6 +16,8 @@ export interface RateLimiterOptions {
   /** Redis key prefix (hash-tag it for Redis Cluster); default `coinstile:rl:`. */
   readonly prefix?: string;
   readonly now?: () => number;
+  /** Told (at most every 10 s) when Redis cannot be asked and requests pass unlimited. */
+  readonly logger?: { warn(obj: object, msg?: string): void };
 }
 
 /** INCR the window's counter and set its expiry on first use, in one round trip. */
@@ -30,13 +32,16 @@ interface ConsumeCommand {
 
 /**
  * Fixed-window request budgets shared by every gateway replica through Redis. Over budget → 429
- * `rate_limited` with the seconds until the window ends (sent as `Retry-After`).
+ * `rate_limited` with the seconds until the window ends (sent as `Retry-After`). When Redis cannot be
+ * reached the limiter fails open: an outage of the budget store must not turn every API call into a 500.
  */
 export class RateLimiter {
   readonly limits: RateLimits;
   private readonly windowMs: number;
   private readonly prefix: string;
+  private readonly logger: RateLimiterOptions['logger'];
   private readonly now: () => number;
+  private lastOutageLogMs = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -46,6 +51,7 @@ export class RateLimiter {
     this.windowMs = options.windowMs ?? 60_000;
     this.prefix = options.prefix ?? 'coinstile:rl:';
     this.now = options.now ?? Date.now;
+    this.logger = options.logger;
     if (typeof (this.redis as Partial<ConsumeCommand>).rlconsume !== 'function') {
       this.redis.defineCommand('rlconsume', { numberOfKeys: 1, lua: CONSUME });
     }
@@ -55,7 +61,16 @@ export class RateLimiter {
   async consume(bucket: RateLimitBucket, id: string): Promise<void> {
     const nowMs = this.now();
     const window = Math.floor(nowMs / this.windowMs);
-    const count = await (this.redis as Redis & ConsumeCommand).rlconsume(`${this.prefix}${bucket}:${id}:${window}`, this.windowMs);
+    let count: number;
+    try {
+      count = await (this.redis as Redis & ConsumeCommand).rlconsume(`${this.prefix}${bucket}:${id}:${window}`, this.windowMs);
+    } catch (err) {
+      if (nowMs - this.lastOutageLogMs > 10_000) {
+        this.lastOutageLogMs = nowMs;
+        this.logger?.warn({ err: { message: (err as Error).message } }, 'rate limits unavailable (Redis); requests pass unlimited');
+      }
+      return;
+    }
     if (count > this.limits[bucket]) {
       const retryAfterMs = (window + 1) * this.windowMs - nowMs;
       throw new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
