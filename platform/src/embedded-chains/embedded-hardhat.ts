@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { evmRpc } from './chain-rpc';
 import { type ChainProcess, delay, freeLoopbackPort, launchChainProcess, logTail } from './chain-process';
 import { demoUsdcBytecode } from './demo-usdc-token';
-import { EmbeddedChainStartError, HardhatMissingError } from './embedded-chain-errors';
+import { ChainRpcError, EmbeddedChainStartError, HardhatMissingError } from './embedded-chain-errors';
 
 /** Hardhat's default chain id, which wallets know as "localhost". */
 export const HARDHAT_CHAIN_ID = 31337;
@@ -141,15 +141,18 @@ async function waitForChainId(rpcUrl: string, node: ChainProcess, timeoutMs: num
   let lastError = 'no answer';
   while (Date.now() < deadline) {
     if (node.hasExited) throw new Error('the Hardhat node exited before it answered RPC');
+    let chainId: string;
     try {
-      const chainId = await evmRpc<string>(rpcUrl, 'eth_chainId', [], 5_000);
-      if (Number(chainId) !== HARDHAT_CHAIN_ID) throw new Error(`eth_chainId answered ${chainId}, expected ${HARDHAT_CHAIN_ID}`);
-      return;
+      chainId = await evmRpc<string>(rpcUrl, 'eth_chainId', [], 5_000);
     } catch (err) {
-      if (!(err instanceof TypeError)) throw err; // fetch failed: not listening yet
-      lastError = err.message;
+      // An RPC error is an answer, and final; anything else (connection refused) means not listening yet.
+      if (err instanceof ChainRpcError) throw err;
+      lastError = (err as Error).message;
+      await delay(100);
+      continue;
     }
-    await delay(100);
+    if (Number(chainId) !== HARDHAT_CHAIN_ID) throw new Error(`eth_chainId answered ${chainId}, expected ${HARDHAT_CHAIN_ID}`);
+    return;
   }
   throw new Error(`no RPC answer within ${timeoutMs} ms (${lastError})`);
 }
