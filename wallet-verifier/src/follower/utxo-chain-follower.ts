@@ -8,7 +8,7 @@ import type { CheckoutEvaluator } from '../payments/checkout-evaluator';
 import { PaymentStore, type OutputSighting } from '../payments/payment-store';
 import { asVerifierDb, type VerifierDB } from '../payments/verifier-schema';
 import type { BitcoinRpcClient } from '../rpc/bitcoin-rpc-client';
-import { RPC_INVALID_ADDRESS_OR_KEY } from '../rpc/rpc-errors';
+import { RPC_INVALID_ADDRESS_OR_KEY, RpcMethodError } from '../rpc/rpc-errors';
 import { AddressFeed, type WatchedAddress } from '../watch/address-feed';
 import { WatchedSet } from '../watch/watched-set';
 import type { FollowerMetrics } from './follower-metrics';
@@ -193,6 +193,11 @@ export class UtxoChainFollower {
       const cursor = this.#cursor!;
       if (cursor.hash === tipHash) break;
       if (cursor.height >= tipHeight) {
+        if (!(await this.#cursorLeftBestChain(cursor))) {
+          // The node is behind us (restarted from an older state, a lagging replica): wait for it.
+          this.logger.warn({ chain: this.spec.chain, cursor, nodeTipHeight: tipHeight }, 'node is behind the processed height; waiting');
+          return;
+        }
         await this.#unwind();
         continue;
       }
@@ -212,6 +217,20 @@ export class UtxoChainFollower {
     const touched = await this.db.transaction((t) => this.#store.refreshConfirmations(asVerifierDb(t), processed, this.clock.now()));
     for (const id of touched) this.#dirty.add(id);
     this.#reportHeights();
+  }
+
+  /**
+   * True when the node knows the cursor's block and says it is off its best chain (a reorg, or
+   * `invalidateblock`); false when the node has never seen it, i.e. the node is behind, not forked.
+   */
+  async #cursorLeftBestChain(cursor: ChainCursor): Promise<boolean> {
+    try {
+      const header = await this.rpc.call<{ confirmations: number }>('getblockheader', [cursor.hash]);
+      return header.confirmations < 0;
+    } catch (err) {
+      if (err instanceof RpcMethodError && err.code === RPC_INVALID_ADDRESS_OR_KEY) return false;
+      throw err;
+    }
   }
 
   async #connect(height: number, hash: string, parent: string, txs: readonly Transaction[]): Promise<void> {

@@ -78,8 +78,8 @@ export class VerifierHarness {
 
   private constructor(
     readonly node: LitecoinRegtest,
-    readonly pg: PostgresServer,
-    readonly databaseUrl: string,
+    private readonly pg: PostgresServer | undefined,
+    private readonly url: string | undefined,
     readonly db: Database,
   ) {
     this.evaluator = new CheckoutEvaluator(db, { clock: this.clock, random: cryptoRandomSource });
@@ -90,22 +90,29 @@ export class VerifierHarness {
     this.#wallet = parseReceivingWallet('LTC', 'regtest', tpub);
   }
 
-  static async start(): Promise<VerifierHarness> {
-    const [node, pg] = await Promise.all([startLitecoind(), startPostgres()]);
+  /** litecoind and a migrated database: a real PostgreSQL server (default), or embedded PGlite in memory. */
+  static async start(engine: 'postgres' | 'pglite' = 'postgres'): Promise<VerifierHarness> {
+    const [node, pg] = await Promise.all([startLitecoind(), engine === 'postgres' ? startPostgres() : undefined]);
     try {
-      const databaseUrl = await pg.createDatabase();
-      const db = await openDatabase({ url: databaseUrl, poolSize: 8 });
+      const databaseUrl = pg === undefined ? undefined : await pg.createDatabase();
+      const db = await openDatabase(databaseUrl === undefined ? {} : { url: databaseUrl, poolSize: 8 });
       await migrateToLatest(db);
       return new VerifierHarness(node, pg, databaseUrl, db);
     } catch (err) {
-      await Promise.allSettled([node.stop(), pg.stop()]);
+      await Promise.allSettled([node.stop(), pg?.stop()]);
       throw err;
     }
   }
 
+  /** The PostgreSQL URL (Postgres harnesses only). */
+  get databaseUrl(): string {
+    if (this.url === undefined) throw new Error('this harness runs on PGlite');
+    return this.url;
+  }
+
   async close(): Promise<void> {
     await this.db.close().catch(() => undefined);
-    await Promise.allSettled([this.node.stop(), this.pg.stop()]);
+    await Promise.allSettled([this.node.stop(), this.pg?.stop()]);
   }
 
   follower(options: UtxoFollowerOptions = {}): UtxoChainFollower {
