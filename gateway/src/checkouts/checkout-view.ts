@@ -1,4 +1,4 @@
-import { assertNever, type CryptoAsset, formatAmount } from '@coinstile/core';
+import { type CryptoAsset, formatAmount } from '@coinstile/core';
 import type { CheckoutRecord, JsonValue, PaymentsTable } from '@coinstile/platform';
 import { bip21Uri, eip681Uri } from '@coinstile/wallet-verifier';
 import type { Selectable } from 'kysely';
@@ -77,8 +77,6 @@ export function paymentUri(asset: CryptoAsset, address: string, amountBase: bigi
         chainId: config.ethChainId,
         ...(config.usdcContract !== undefined ? { tokenContract: config.usdcContract } : {}),
       });
-    default:
-      return assertNever(asset, 'asset');
   }
 }
 
