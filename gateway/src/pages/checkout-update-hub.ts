@@ -40,11 +40,6 @@ export class CheckoutUpdateHub {
     this.#timer.unref();
   }
 
-  /** Checkouts currently watched (for metrics and tests). */
-  get watchedCount(): number {
-    return this.#listeners.size;
-  }
-
   /** Calls `listener` whenever `checkoutId` moves past `knownVersion`; returns the function that stops it. */
   watch(checkoutId: string, knownVersion: number, listener: CheckoutUpdateListener): () => void {
     let listeners = this.#listeners.get(checkoutId);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '@coinstile/testkit';
 import { makeId } from '@coinstile/core';
 import { randomBytes } from 'node:crypto';
@@ -294,6 +295,43 @@ describe('deadlines', () => {
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('This checkout can no longer be paid');
   });
+});
+
+describe('fuzz', () => {
+  it('never answers 5xx to whatever path, language, header or form body arrives', async () => {
+    const id = await harness.createCheckout();
+    const segment = fc.oneof(fc.constant(id), fc.string({ maxLength: 40 }), fc.constantFrom('co_', 'assets', '..', '%00', '%E0%A4%A'));
+    const tail = fc.constantFrom('', '/events', '/asset', '/quote', '/x');
+    await fc.assert(
+      fc.asyncProperty(
+        segment,
+        tail,
+        fc.constantFrom('GET', 'POST'),
+        fc.string({ maxLength: 30 }),
+        fc.string({ maxLength: 60 }),
+        fc.string({ maxLength: 60 }),
+        async (idText, suffix, method, lang, acceptLanguage, body) => {
+          const controller = new AbortController();
+          const headers: Record<string, string> = { Origin: harness.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' };
+          if (/^[\x20-\x7e]*$/.test(acceptLanguage)) headers['Accept-Language'] = acceptLanguage;
+          if (/^[\x20-\x7e]*$/.test(acceptLanguage)) headers['Last-Event-ID'] = acceptLanguage;
+          const path = `/pay/${encodeURIComponent(idText)}${suffix}?lang=${encodeURIComponent(lang)}`;
+          const res = await fetch(`${harness.baseUrl}${path}`, {
+            method,
+            headers,
+            redirect: 'manual',
+            signal: controller.signal,
+            ...(method === 'POST' ? { body } : {}),
+          });
+          controller.abort();
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Streams opened by the fuzz (valid id + /events) are gone once their requests were aborted.
+    await waitUntil(() => harness.pages.openStreams() === 0);
+  }, 60_000);
 });
 
 describe('Redis outage', () => {
