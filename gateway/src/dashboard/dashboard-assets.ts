@@ -42,6 +42,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 button,.button{font:inherit;min-height:40px;padding:6px 14px;border-radius:8px;border:1px solid #2f6fde;background:#2f6fde;color:#fff;cursor:pointer;font-weight:600}
 button.secondary{background:#fff;color:#2159ba}
 .inline{display:inline-flex;gap:6px;flex-wrap:wrap;align-items:center;margin:0}
+.inline input{width:10em;min-width:0}
 .filters{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end}
 .filters label{display:flex;flex-direction:column;font-size:.8rem;color:#5b6678;gap:2px}
 input,select{font:inherit;min-height:40px;padding:6px 8px;border:1px solid #c9d3e3;border-radius:8px;background:#fff;max-width:100%}
@@ -49,7 +50,11 @@ input,select{font:inherit;min-height:40px;padding:6px 8px;border:1px solid #c9d3
 .error{background:#fbd5d5;border-radius:10px;padding:10px 12px;margin-bottom:12px}
 .muted{color:#5b6678;font-size:.85rem}
 .pager{display:flex;justify-content:space-between;margin-top:10px}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:14px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:14px}
+.charts .card{margin:0}
+.card h2:first-child{margin-top:0}
+figure{margin:0 0 10px}
+figcaption{font-weight:600}
 .chart{width:100%;height:auto;display:block}
 .legend{display:flex;flex-wrap:wrap;gap:10px;font-size:.85rem;margin-top:6px}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:4px;vertical-align:-1px;background:#2f6fde}

@@ -13,6 +13,8 @@ export interface DashboardMessages {
   readonly oldest: string;
   readonly none: string;
   readonly queue: string;
+  readonly queues: string;
+  readonly since: string;
   readonly waiting: string;
   readonly active: string;
   readonly delayed: string;
@@ -113,6 +115,8 @@ const EN: DashboardMessages = {
   oldest: 'Oldest waiting',
   none: '—',
   queue: 'Queue',
+  queues: 'Queues',
+  since: 'In this state for',
   waiting: 'Waiting',
   active: 'Active',
   delayed: 'Delayed',
@@ -205,6 +209,8 @@ const JA: DashboardMessages = {
   oldest: '最長待ち時間',
   none: '—',
   queue: 'キュー',
+  queues: 'キュー一覧',
+  since: 'この状態の経過時間',
   waiting: '待機',
   active: '実行中',
   delayed: '遅延',

@@ -147,9 +147,9 @@ export function queuePage(ctx: ViewContext, data: QueuePageData, flash: string |
     rows.length === 0
       ? null
       : html`<div class="card"><table data-testid="${testId}">
-<thead><tr><th>${m.payout}</th><th>${m.store}</th><th class="num">${m.amount}</th><th>${m.reason}</th><th class="hide-narrow">${m.oldest}</th><th></th></tr></thead>
+<thead><tr><th>${m.payout}</th><th class="hide-narrow">${m.store}</th><th class="num">${m.amount}</th><th>${m.reason}</th><th class="hide-narrow">${m.since}</th><th></th></tr></thead>
 <tbody>${rows.map(
-          (p) => html`<tr data-payout-id="${p.id}"><td class="mono"><a href="${withLang(`${ctx.basePath}/checkouts/${p.checkoutId}`, ctx.locale)}">${p.id}</a></td><td>${p.storeName}</td><td class="num">${fiat(p.amountMinor, p.currency, ctx.locale)}</td><td class="reason">${p.failureReason ?? ''}</td><td class="hide-narrow">${formatAge(ctx.nowMs - p.updatedAt.getTime(), ctx.locale)}</td><td>${
+          (p) => html`<tr data-payout-id="${p.id}"><td class="mono"><a href="${withLang(`${ctx.basePath}/checkouts/${p.checkoutId}`, ctx.locale)}">${p.id}</a></td><td class="hide-narrow">${p.storeName}</td><td class="num">${fiat(p.amountMinor, p.currency, ctx.locale)}</td><td class="reason">${p.failureReason ?? ''}</td><td class="hide-narrow">${formatAge(ctx.nowMs - p.updatedAt.getTime(), ctx.locale)}</td><td>${
             !data.payoutActions
               ? null
               : action === 'retry'
@@ -167,7 +167,7 @@ export function queuePage(ctx: ViewContext, data: QueuePageData, flash: string |
 <div data-autorefresh>
 <p class="muted">${m.updatedAt} ${formatTime(snapshot.takenAtMs)} UTC · ${m.autoRefresh}</p>
 ${stages}
-<h2>${m.queue}</h2>
+<h2>${m.queues}</h2>
 ${queues}
 <h2>${m.failedJobs}</h2>
 ${failedJobs}

@@ -26,7 +26,7 @@ function frame(label: string, content: SafeHtml, yMax: number, yFormat: (n: numb
   const innerH = HEIGHT - PAD.top - PAD.bottom;
   const ticks = [0, 0.5, 1].map((f) => {
     const y = PAD.top + innerH * (1 - f);
-    return html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#dde3ec" stroke-width="1"/><text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" font-size="11" fill="#5b6678">${yFormat(yMax * f)}</text>`;
+    return html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#dde3ec" stroke-width="1"/><text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" font-size="12" fill="#5b6678">${yFormat(yMax * f)}</text>`;
   });
   return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${label}" preserveAspectRatio="xMidYMid meet"><title>${label}</title>${ticks}${content}</svg>`;
 }
@@ -48,7 +48,7 @@ export function barChart(options: { label: string; bars: readonly Bar[]; labelEv
     const x = PAD.left + i * slot + slot * 0.1;
     const label =
       i % every === 0
-        ? html`<text x="${x + slot * 0.4}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" font-size="11" fill="#5b6678">${bar.label}</text>`
+        ? html`<text x="${x + slot * 0.4}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" font-size="12" fill="#5b6678">${bar.label}</text>`
         : null;
     return html`<rect x="${x.toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${(slot * 0.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${options.colour ?? SERIES_COLOURS[0]}" rx="2"><title>${bar.tooltip}</title></rect>${label}`;
   })}`;
@@ -75,7 +75,7 @@ export function lineChart(options: {
   const px = (x: number) => (PAD.left + ((x - options.fromMs) / span) * innerW).toFixed(1);
   const py = (y: number) => (PAD.top + innerH - (y / max) * innerH).toFixed(1);
   const content = html`${options.xTicks.map(
-    (t) => html`<text x="${px(t.x)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" font-size="11" fill="#5b6678">${t.label}</text>`,
+    (t) => html`<text x="${px(t.x)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" font-size="12" fill="#5b6678">${t.label}</text>`,
   )}${options.series.map((s, i) =>
     s.points.length === 0
       ? null

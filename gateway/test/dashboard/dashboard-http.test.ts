@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { failOneJob, OPERATOR_TOKEN, type DashboardHarness, type SeededData, seedDashboardData, startDashboardHarness } from './support/dashboard-harness';
 
 let harness: DashboardHarness;
@@ -273,6 +274,19 @@ describe('actions', () => {
     expect(row.status).toBe('scheduled');
     const twice = await request('POST', `/dashboard/payouts/${seeded.failedPayoutId}/retry`, { cookie, form: { _csrf: csrf } });
     expect(twice.status).toBe(409);
+  });
+
+  it('marks a sent payout paid with the bank reference (sent → paid)', async () => {
+    const { cookie, csrf } = await signIn();
+    const res = await request('POST', `/dashboard/payouts/${seeded.sentPayoutId}/mark-paid`, { cookie, form: { _csrf: csrf, providerReference: 'BANK-REF-42', back: '/dashboard/payouts?status=sent' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard/payouts?status=sent&done=payoutPaid&lang=en');
+    const row = await harness.runtime.db.kysely
+      .selectFrom('payouts')
+      .select(['status', sql<string | null>`provider_reference`.as('reference')])
+      .where('id', '=', seeded.sentPayoutId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'paid', reference: 'BANK-REF-42' });
   });
 
   it('lets a script act with the bearer token (no cookie, so no CSRF token needed)', async () => {
