@@ -48,3 +48,28 @@ it('fails open when Redis cannot be asked: requests pass, never a 500', async ()
   expect(warnings).toEqual(['rate limits unavailable (Redis); requests pass unlimited']);
   dead.disconnect();
 });
+
+it('takes budgets from Redis in leases shared by replicas: never more than the limit in all', async () => {
+  const opts = { limits: { key: 1_000 }, prefix: `lease-test-${Date.now()}:`, windowMs: 3_600_000 };
+  const replicas = [new RateLimiter(h.runtime.redis, opts), new RateLimiter(h.runtime.redis, opts)];
+  let allowed = 0;
+  let refused = 0;
+  await Promise.all(
+    Array.from({ length: 1_200 }, (_, i) =>
+      replicas[i % 2]!.consume('key', 'shared').then(
+        () => void (allowed += 1),
+        (err: unknown) => {
+          expect(err).toMatchObject({ code: 'rate_limited' });
+          refused += 1;
+        },
+      ),
+    ),
+  );
+  expect(allowed + refused).toBe(1_200);
+  expect(allowed).toBeLessThanOrEqual(1_000);
+  // Leases of 10 (1 % of the budget): a replica holds back at most one partial lease.
+  expect(allowed).toBeGreaterThanOrEqual(1_000 - 2 * 10);
+  const counter = Number(await h.runtime.redis.get(`${opts.prefix}key:shared:${Math.floor(Date.now() / opts.windowMs)}`));
+  // Far fewer Redis calls than requests: the counter moved in steps of 10.
+  expect(counter % 10).toBe(0);
+});

@@ -20,27 +20,46 @@ export interface RateLimiterOptions {
   readonly logger?: { warn(obj: object, msg?: string): void };
 }
 
-/** INCR the window's counter and set its expiry on first use, in one round trip. */
-const CONSUME = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+/**
+ * Takes up to ARGV[1] requests from a window's budget: INCRBY the counter (setting its expiry on first use)
+ * and return the new total, in one round trip.
+ */
+const TAKE = `
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return n`;
 
-interface ConsumeCommand {
-  rlconsume(key: string, ttlMs: number): Promise<number>;
+interface TakeCommand {
+  rltake(key: string, count: number, ttlMs: number): Promise<number>;
 }
 
+/** Requests this process may still let through in one window without asking Redis. */
+interface Lease {
+  remaining: number;
+  exhausted: boolean;
+  refill: Promise<boolean> | null;
+}
+
+/** A lease never holds more than this share of a budget, nor more than MAX_LEASE requests. */
+const LEASE_SHARE = 100;
+const MAX_LEASE = 100;
+
 /**
- * Fixed-window request budgets shared by every gateway replica through Redis. Over budget → 429
- * `rate_limited` with the seconds until the window ends (sent as `Retry-After`). When Redis cannot be
- * reached the limiter fails open: an outage of the budget store must not turn every API call into a 500.
+ * Fixed-window request budgets shared by every gateway replica through Redis. Each process takes its
+ * budget from Redis in small leases (at most 1 % of the budget, at most 100 requests), so the counter
+ * stays shared while most requests need no Redis round trip; small budgets are taken one request at a
+ * time and are exact. Over budget → 429 `rate_limited` with the seconds until the window ends (sent as
+ * `Retry-After`). When Redis cannot be reached the limiter fails open: an outage of the budget store must
+ * not turn every API call into a 500.
  */
 export class RateLimiter {
   readonly limits: RateLimits;
   private readonly windowMs: number;
   private readonly prefix: string;
-  private readonly logger: RateLimiterOptions['logger'];
   private readonly now: () => number;
+  private readonly logger: RateLimiterOptions['logger'];
+  private readonly leases = new Map<string, Lease>();
+  private leaseWindow = -1;
   private lastOutageLogMs = 0;
 
   constructor(
@@ -52,8 +71,8 @@ export class RateLimiter {
     this.prefix = options.prefix ?? 'coinstile:rl:';
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
-    if (typeof (this.redis as Partial<ConsumeCommand>).rlconsume !== 'function') {
-      this.redis.defineCommand('rlconsume', { numberOfKeys: 1, lua: CONSUME });
+    if (typeof (this.redis as Partial<TakeCommand>).rltake !== 'function') {
+      this.redis.defineCommand('rltake', { numberOfKeys: 1, lua: TAKE });
     }
   }
 
@@ -61,19 +80,51 @@ export class RateLimiter {
   async consume(bucket: RateLimitBucket, id: string): Promise<void> {
     const nowMs = this.now();
     const window = Math.floor(nowMs / this.windowMs);
-    let count: number;
-    try {
-      count = await (this.redis as Redis & ConsumeCommand).rlconsume(`${this.prefix}${bucket}:${id}:${window}`, this.windowMs);
-    } catch (err) {
-      if (nowMs - this.lastOutageLogMs > 10_000) {
-        this.lastOutageLogMs = nowMs;
-        this.logger?.warn({ err: { message: (err as Error).message } }, 'rate limits unavailable (Redis); requests pass unlimited');
+    if (window !== this.leaseWindow) {
+      this.leases.clear();
+      this.leaseWindow = window;
+    }
+    const key = `${this.prefix}${bucket}:${id}:${window}`;
+    let lease = this.leases.get(key);
+    if (!lease) {
+      lease = { remaining: 0, exhausted: false, refill: null };
+      this.leases.set(key, lease);
+    }
+    for (;;) {
+      if (lease.remaining > 0) {
+        lease.remaining -= 1;
+        return;
       }
-      return;
+      if (lease.exhausted) {
+        const retryAfterMs = (window + 1) * this.windowMs - nowMs;
+        throw new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+      }
+      // One refill at a time per budget: concurrent requests wait for it instead of each asking Redis.
+      lease.refill ??= this.refill(lease, key, this.limits[bucket]).finally(() => {
+        lease.refill = null;
+      });
+      if (!(await lease.refill)) return;
     }
-    if (count > this.limits[bucket]) {
-      const retryAfterMs = (window + 1) * this.windowMs - nowMs;
-      throw new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
-    }
+  }
+
+  /** Takes a lease from Redis; false when Redis could not be asked (the caller then passes, unlimited). */
+  private refill(lease: Lease, key: string, limit: number): Promise<boolean> {
+    const size = Math.max(1, Math.min(MAX_LEASE, Math.floor(limit / LEASE_SHARE)));
+    return (this.redis as Redis & TakeCommand).rltake(key, size, this.windowMs).then(
+      (total) => {
+        const granted = Math.max(0, Math.min(size, limit - (total - size)));
+        lease.remaining += granted;
+        if (granted < size) lease.exhausted = lease.remaining === 0;
+        return true;
+      },
+      (err: unknown) => {
+        const nowMs = this.now();
+        if (nowMs - this.lastOutageLogMs > 10_000) {
+          this.lastOutageLogMs = nowMs;
+          this.logger?.warn({ err: { message: (err as Error).message } }, 'rate limits unavailable (Redis); requests pass unlimited');
+        }
+        return false;
+      },
+    );
   }
 }
