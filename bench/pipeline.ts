@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const runtime = await createServiceRuntime(config, { service: 'bench-pipeline', migrate: false });
     const startedAt = performance.now();
     startPayouts(runtime, { concurrency: CONCURRENCY, relayBatchSize: 1_000, relayPollIntervalMs: 20 });
-    startWebhookDelivery(runtime, { fanoutConcurrency: CONCURRENCY });
+    startWebhookDelivery(runtime);
     const samples: number[] = [];
     let last = 0;
     for (;;) {

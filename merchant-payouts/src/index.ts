@@ -1,6 +1,7 @@
 export { startPayouts, type StartPayoutsOptions, type RunningPayouts } from './main';
 export { OrderReleaser, type OrderReleaserDeps, type ReleaseOutcome } from './order-releaser';
 export { PayoutScheduler, type PayoutSchedulerDeps, type ScheduleOutcome } from './payout-scheduler';
+export { SettlementProcessor, type SettlementOutcome } from './settlement-processor';
 export { PipelineSweeper, type PipelineSweeperOptions } from './pipeline-sweeper';
 export { pipelineRoute } from './pipeline-routes';
 export { PipelineRefusedError, type PipelineRefusalReason } from './pipeline-errors';

@@ -1,6 +1,8 @@
 import { parseId } from '@coinstile/core';
 import {
+  bullmqQueueComponent,
   bullmqWorkerComponent,
+  createQueue,
   createWorker,
   OutboxRelay,
   PIPELINE_QUEUES,
@@ -13,6 +15,7 @@ import { PayoutScheduler } from './payout-scheduler';
 import { PipelineRefusedError, refusalsAreFinal } from './pipeline-errors';
 import { pipelineRoute } from './pipeline-routes';
 import { PipelineSweeper } from './pipeline-sweeper';
+import { SettlementProcessor } from './settlement-processor';
 
 export interface StartPayoutsOptions {
   /** Jobs each worker runs at once; default 16. */
@@ -34,8 +37,7 @@ export interface StartPayoutsOptions {
 export interface RunningPayouts {
   readonly relay: OutboxRelay | undefined;
   readonly workers: readonly Worker[];
-  readonly releaser: OrderReleaser;
-  readonly scheduler: PayoutScheduler;
+  readonly processor: SettlementProcessor;
   readonly sweeper: PipelineSweeper;
 }
 
@@ -48,8 +50,8 @@ function checkoutIdOf(job: Job<OutboxEventJob>) {
 }
 
 /**
- * Starts the settlement pipeline in this process: the outbox relay, the `release-order` and
- * `schedule-payout` workers, and the sweeper; each is registered with `runtime.lifecycle` (workers drain
+ * Starts the settlement pipeline in this process: the outbox relay, the `release-order` worker (release
+ * and payout of each settled checkout, see `SettlementProcessor`) and the sweeper; each is registered with `runtime.lifecycle` (workers drain
  * their in-flight jobs on shutdown). Run it in any number of processes: the relay claims with SKIP
  * LOCKED, BullMQ spreads jobs, and the database makes every step happen once.
  */
@@ -57,6 +59,7 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
   const { db, clock, random, logger, lifecycle } = runtime;
   const releaser = new OrderReleaser({ db, clock, random });
   const scheduler = new PayoutScheduler({ db, clock, random });
+  const processor = new SettlementProcessor(db, releaser, scheduler);
 
   let relay: OutboxRelay | undefined;
   if (opts.relay ?? true) {
@@ -65,6 +68,7 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
       connection: runtime.redisConnection('producer', 'outbox-relay'),
       logger: logger.child({ component: 'outbox-relay' }),
       route: pipelineRoute,
+      batchedQueues: [PIPELINE_QUEUES.webhookFanout],
       registry: runtime.metrics.registry,
       ...(opts.relayBatchSize === undefined ? {} : { batchSize: opts.relayBatchSize }),
       ...(opts.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.relayPollIntervalMs }),
@@ -84,22 +88,24 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
   };
   const releaseWorker = createWorker<OutboxEventJob, string>(
     PIPELINE_QUEUES.releaseOrder,
-    (job) => refusalsAreFinal(() => releaser.release(checkoutIdOf(job))),
+    async (job) => {
+      const outcome = await refusalsAreFinal(() => processor.process(checkoutIdOf(job)));
+      return `${outcome.release}/${outcome.payout}`;
+    },
     runtime.redisConnection('worker', 'release-order'),
     workerOptions,
   );
   lifecycle.register(bullmqWorkerComponent(releaseWorker));
-  const payoutWorker = createWorker<OutboxEventJob, string>(
-    PIPELINE_QUEUES.schedulePayout,
-    (job) => refusalsAreFinal(() => scheduler.schedule(checkoutIdOf(job))),
-    runtime.redisConnection('worker', 'schedule-payout'),
-    workerOptions,
-  );
-  lifecycle.register(bullmqWorkerComponent(payoutWorker));
 
+  const backlogQueue = createQueue(PIPELINE_QUEUES.releaseOrder, runtime.redisConnection('producer', 'pipeline-sweeper'), { logger });
+  lifecycle.register(bullmqQueueComponent(backlogQueue));
   const sweeper = new PipelineSweeper({
     db,
-    releaser,
+    queueBacklog: async () => {
+      const counts = await backlogQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    processor,
     scheduler,
     logger: logger.child({ component: 'pipeline-sweeper' }),
     ...(opts.sweepGraceMs === undefined ? {} : { graceMs: opts.sweepGraceMs }),
@@ -116,5 +122,5 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
     },
   });
 
-  return { relay, workers: [releaseWorker, payoutWorker], releaser, scheduler, sweeper };
+  return { relay, workers: [releaseWorker], processor, sweeper };
 }

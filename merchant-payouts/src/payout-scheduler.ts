@@ -1,6 +1,6 @@
 import { nextId, type CheckoutId, type Clock, type FiatCurrency, type PayoutId, type RandomSource, type StoreId } from '@coinstile/core';
-import { OutboxRepository, type Database } from '@coinstile/platform';
-import { sql } from 'kysely';
+import { OutboxRepository, type Database, type DB } from '@coinstile/platform';
+import { sql, type Kysely } from 'kysely';
 import { parsePayoutSchedule, payoutDueAt } from './payout-schedule';
 import { PipelineRefusedError } from './pipeline-errors';
 import { payoutEventId, type PayoutEvent } from './pipeline-events';
@@ -30,89 +30,92 @@ export class PayoutScheduler {
     this.#outbox = new OutboxRepository(deps.db);
   }
 
-  async schedule(checkoutId: CheckoutId): Promise<ScheduleOutcome> {
-    return this.deps.db.transaction(async (trx) => {
-      const db = pipelineKysely(trx);
-      const release = await db
-        .selectFrom('order_releases')
-        .innerJoin('checkouts', 'checkouts.id', 'order_releases.checkout_id')
-        .innerJoin('stores', 'stores.id', 'order_releases.store_id')
-        .select([
-          'order_releases.store_id',
-          'order_releases.currency',
-          'order_releases.price_minor',
-          'order_releases.fee_minor',
-          'order_releases.escrow',
-          'checkouts.order_id',
-          'stores.payout_schedule',
-        ])
-        .where('order_releases.checkout_id', '=', checkoutId)
-        .executeTakeFirst();
-      if (!release) throw new PipelineRefusedError('not_released', `Checkout ${checkoutId} has not been released`, checkoutId);
-      const schedule = parsePayoutSchedule(release.payout_schedule);
-      const now = this.deps.clock.now();
-      const status = release.escrow ? 'reserved' : 'scheduled';
-      const dueAt = release.escrow ? null : payoutDueAt(schedule, now);
-      const feeMinor = BigInt(release.fee_minor);
-      const amountMinor = BigInt(release.price_minor) - feeMinor;
-      const payoutId = nextId('po', this.deps.clock, this.deps.random);
-      const inserted = await db
-        .insertInto('payouts')
-        .values({
-          id: payoutId,
-          store_id: release.store_id,
-          checkout_id: checkoutId,
-          amount_minor: amountMinor.toString(),
-          fee_minor: feeMinor.toString(),
-          currency: release.currency,
-          status,
-          due_at: dueAt,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.column('checkout_id').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) return 'already_scheduled';
+  /** Schedules in `executor`'s transaction when given (its caller commits), else in a transaction of its own. */
+  async schedule(checkoutId: CheckoutId, executor?: Kysely<DB>): Promise<ScheduleOutcome> {
+    return executor ? this.#schedule(checkoutId, executor) : this.deps.db.transaction((trx) => this.#schedule(checkoutId, trx));
+  }
 
-      if (status === 'scheduled' && schedule.kind === 'threshold') {
-        await db.selectFrom('stores').select('id').where('id', '=', release.store_id).forUpdate().execute();
-        const waiting = await db
-          .selectFrom('payouts')
-          .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_minor'), sql<string>`0`).as('total'))
+  async #schedule(checkoutId: CheckoutId, trx: Kysely<DB>): Promise<ScheduleOutcome> {
+    const db = pipelineKysely(trx);
+    const release = await db
+      .selectFrom('order_releases')
+      .innerJoin('checkouts', 'checkouts.id', 'order_releases.checkout_id')
+      .innerJoin('stores', 'stores.id', 'order_releases.store_id')
+      .select([
+        'order_releases.store_id',
+        'order_releases.currency',
+        'order_releases.price_minor',
+        'order_releases.fee_minor',
+        'order_releases.escrow',
+        'checkouts.order_id',
+        'stores.payout_schedule',
+      ])
+      .where('order_releases.checkout_id', '=', checkoutId)
+      .executeTakeFirst();
+    if (!release) throw new PipelineRefusedError('not_released', `Checkout ${checkoutId} has not been released`, checkoutId);
+    const schedule = parsePayoutSchedule(release.payout_schedule);
+    const now = this.deps.clock.now();
+    const status = release.escrow ? 'reserved' : 'scheduled';
+    const dueAt = release.escrow ? null : payoutDueAt(schedule, now);
+    const feeMinor = BigInt(release.fee_minor);
+    const amountMinor = BigInt(release.price_minor) - feeMinor;
+    const payoutId = nextId('po', this.deps.clock, this.deps.random);
+    const inserted = await db
+      .insertInto('payouts')
+      .values({
+        id: payoutId,
+        store_id: release.store_id,
+        checkout_id: checkoutId,
+        amount_minor: amountMinor.toString(),
+        fee_minor: feeMinor.toString(),
+        currency: release.currency,
+        status,
+        due_at: dueAt,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('checkout_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return 'already_scheduled';
+
+    if (status === 'scheduled' && schedule.kind === 'threshold') {
+      await db.selectFrom('stores').select('id').where('id', '=', release.store_id).forUpdate().execute();
+      const waiting = await db
+        .selectFrom('payouts')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_minor'), sql<string>`0`).as('total'))
+        .where('store_id', '=', release.store_id)
+        .where('status', '=', 'scheduled')
+        .where('due_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      if (BigInt(waiting.total) >= schedule.minimumMinor) {
+        await db
+          .updateTable('payouts')
+          .set({ due_at: now, updated_at: now })
           .where('store_id', '=', release.store_id)
           .where('status', '=', 'scheduled')
           .where('due_at', 'is', null)
-          .executeTakeFirstOrThrow();
-        if (BigInt(waiting.total) >= schedule.minimumMinor) {
-          await db
-            .updateTable('payouts')
-            .set({ due_at: now, updated_at: now })
-            .where('store_id', '=', release.store_id)
-            .where('status', '=', 'scheduled')
-            .where('due_at', 'is', null)
-            .execute();
-        }
+          .execute();
       }
+    }
 
-      const type = status === 'reserved' ? 'payout.reserved' : 'payout.scheduled';
-      const event: PayoutEvent = {
-        type,
-        payoutId: payoutId as PayoutId,
-        storeId: release.store_id as StoreId,
-        checkoutId,
-        orderId: release.order_id,
-        amountMinor,
-        feeMinor,
-        currency: release.currency as FiatCurrency,
-        status,
-        dueAt,
-        scheduledAt: now,
-      };
-      await this.#outbox.append(trx, [
-        { eventId: payoutEventId(checkoutId, type), eventType: type, aggregateType: 'payout', aggregateId: payoutId, payload: event },
-      ]);
-      return status;
-    });
+    const type = status === 'reserved' ? 'payout.reserved' : 'payout.scheduled';
+    const event: PayoutEvent = {
+      type,
+      payoutId: payoutId as PayoutId,
+      storeId: release.store_id as StoreId,
+      checkoutId,
+      orderId: release.order_id,
+      amountMinor,
+      feeMinor,
+      currency: release.currency as FiatCurrency,
+      status,
+      dueAt,
+      scheduledAt: now,
+    };
+    await this.#outbox.append(trx, [
+      { eventId: payoutEventId(checkoutId, type), eventType: type, aggregateType: 'payout', aggregateId: payoutId, payload: event },
+    ]);
+    return status;
   }
 }

@@ -1,19 +1,25 @@
 import type { CheckoutId } from '@coinstile/core';
 import type { Database } from '@coinstile/platform';
 import type { Logger } from 'pino';
-import type { OrderReleaser } from './order-releaser';
+import type { SettlementProcessor } from './settlement-processor';
 import type { PayoutScheduler } from './payout-scheduler';
 import { pipelineKysely } from './pipeline-schema';
 
 export interface PipelineSweeperOptions {
   readonly db: Database;
-  readonly releaser: OrderReleaser;
+  readonly processor: SettlementProcessor;
   readonly scheduler: PayoutScheduler;
   readonly logger: Logger;
   /** Only work older than this is swept (younger work is still in the queues); default 60 s. */
   readonly graceMs?: number;
   /** Per sweep and stage; default 500. */
   readonly batchSize?: number;
+  /**
+   * Jobs waiting, running or in retry back-off in the `release-order` queue. While there are any the
+   * sweep is skipped: the queue is making progress, and sweeping its backlog would only race the
+   * workers for the same rows. Absent: always sweep.
+   */
+  readonly queueBacklog?: () => Promise<number>;
 }
 
 /** How far back the sweeper looks: older stragglers are the operator's (the dashboard lists them). */
@@ -27,8 +33,11 @@ const SWEEP_WINDOW_MS = 7 * 24 * 3600_000;
 export class PipelineSweeper {
   constructor(private readonly opts: PipelineSweeperOptions) {}
 
-  /** One sweep; returns how many checkouts it released and how many payouts it scheduled. */
+  /** One sweep: how many checkouts it released (each with its payout) and how many released checkouts it gave a missing payout. */
   async sweep(now: Date = new Date()): Promise<{ released: number; scheduled: number }> {
+    // Redis unreachable: the queue cannot make progress, so the sweeper does the work.
+    const backlog = this.opts.queueBacklog ? await this.opts.queueBacklog().catch(() => 0) : 0;
+    if (backlog > 0) return { released: 0, scheduled: 0 };
     const db = pipelineKysely(this.opts.db);
     const before = new Date(now.getTime() - (this.opts.graceMs ?? 60_000));
     const limit = this.opts.batchSize ?? 500;
@@ -45,7 +54,7 @@ export class PipelineSweeper {
       .execute();
     let released = 0;
     for (const row of unreleased) {
-      if ((await this.opts.releaser.release(row.id as CheckoutId)) === 'released') released += 1;
+      if ((await this.opts.processor.process(row.id as CheckoutId)).release === 'released') released += 1;
     }
     const unscheduled = await db
       .selectFrom('order_releases')

@@ -5,7 +5,7 @@ import { fxConversion, fxSpreadRevenue, mallCryptoHoldings, mallFeeRevenue, stor
 import { createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { startWebhookDelivery, verifyWebhookSignature, WebhookStore } from '../../gateway/src/webhooks';
-import { pipelineKysely, startPayouts } from '../src';
+import { pipelineKysely, startPayouts, type RunningPayouts } from '../src';
 import { insertStore, settleCheckout, startWebhookReceiver, waitUntil, type WebhookReceiver } from './support/pipeline-fixtures';
 
 describe('settlement pipeline end to end', () => {
@@ -14,6 +14,7 @@ describe('settlement pipeline end to end', () => {
   let runtime: ServiceRuntime;
   let receiver: WebhookReceiver;
   let dataDir: string;
+  let pipeline: RunningPayouts;
 
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
@@ -23,7 +24,7 @@ describe('settlement pipeline end to end', () => {
       { cwd: dataDir },
     );
     runtime = await createServiceRuntime(config, { service: 'pipeline-e2e' });
-    startPayouts(runtime, { relayPollIntervalMs: 20 });
+    pipeline = startPayouts(runtime, { relayPollIntervalMs: 20 });
     startWebhookDelivery(runtime, { pollIntervalMs: 50 });
     receiver = await startWebhookReceiver();
   }, 60_000);
@@ -107,15 +108,17 @@ describe('settlement pipeline end to end', () => {
 
   test('the sweeper releases and schedules work the queues never delivered', async () => {
     const storeId = await insertStore(runtime.db, { feeBps: 0, feeFixedMinor: 0n, schedule: { kind: 'threshold', minimumMinor: 7_000n } });
-    // Written with the outbox row already marked published: as if the job was lost with Redis.
+    // Settled while the relay is stopped, its outbox rows then marked published: as if the job was lost with Redis.
+    await pipeline.relay!.stop();
     const checkoutId = await settleCheckout(runtime.db, storeId, { priceMinor: 5_000n });
     await runtime.db.kysely.updateTable('outbox').set({ published_at: new Date() }).where('aggregate_id', '=', checkoutId).execute();
+    pipeline.relay!.start();
     const payouts = startPayouts(runtime, { relay: false, sweepIntervalMs: 3_600_000 });
     await new Promise((r) => setTimeout(r, 300));
     expect(await pipelineKysely(runtime.db).selectFrom('order_releases').select('checkout_id').where('checkout_id', '=', checkoutId).execute()).toHaveLength(0);
     // Within the grace period the sweeper leaves the work to the queues.
     expect(await payouts.sweeper.sweep(new Date())).toEqual({ released: 0, scheduled: 0 });
-    expect(await payouts.sweeper.sweep(new Date(Date.now() + 120_000))).toEqual({ released: 1, scheduled: 1 });
+    expect(await payouts.sweeper.sweep(new Date(Date.now() + 120_000))).toEqual({ released: 1, scheduled: 0 });
     expect(await payouts.sweeper.sweep(new Date(Date.now() + 120_000))).toEqual({ released: 0, scheduled: 0 });
     const db = pipelineKysely(runtime.db);
     const first = await db.selectFrom('payouts').selectAll().where('checkout_id', '=', checkoutId).executeTakeFirstOrThrow();

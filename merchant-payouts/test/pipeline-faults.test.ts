@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StoreId } from '@coinstile/core';
-import { LedgerRepository, migrateToLatest, openDatabase, type Database } from '@coinstile/platform';
+import { createRedisConnection, LedgerRepository, migrateToLatest, openDatabase, QUEUE_PREFIX, type Database } from '@coinstile/platform';
+import { Queue } from 'bullmq';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { sql } from 'kysely';
 import { verifyWebhookSignature, WebhookStore } from '../../gateway/src/webhooks';
@@ -167,7 +168,11 @@ describe('pipeline exactly once under faults', () => {
       }
     }
     await settling;
+    const inspectConnection = createRedisConnection(redis.url, 'worker');
+    const inspect = new Queue('release-order', { connection: inspectConnection, prefix: QUEUE_PREFIX });
+    inspect.on('error', () => undefined);
     const progress = setInterval(() => {
+      void inspect.getJobCounts().then((c) => chaosLog.push(`queue ${JSON.stringify(c)}`), () => undefined);
       void sql<{ o: string; r: string; p: string }>`select (select count(*) from outbox where published_at is null) as o,
         (select count(*) from order_releases) as r, (select count(*) from payouts) as p`.execute(db.kysely).then(
         (res) => chaosLog.push(`t=${Date.now() - startedAt} unpublished=${res.rows[0]?.o} releases=${res.rows[0]?.r} payouts=${res.rows[0]?.p} workers=${workers.size}`),
@@ -189,6 +194,8 @@ describe('pipeline exactly once under faults', () => {
       'every settled checkout to be released and paid out',
     );
     clearInterval(progress);
+    await inspect.close();
+    inspectConnection.disconnect();
     chaosLog.push(`all ${settledCount} settled checkouts released and paid out after ${Date.now() - startedAt} ms`);
     await waitUntil(
       async () =>

@@ -1,4 +1,4 @@
-import { bullmqWorkerComponent, createWorker, PIPELINE_QUEUES, type OutboxEventJob, type ServiceRuntime } from '@coinstile/platform';
+import { bullmqWorkerComponent, createWorker, PIPELINE_QUEUES, type OutboxEventBatchJob, type ServiceRuntime } from '@coinstile/platform';
 import type { Worker } from 'bullmq';
 import type { DeliveryPolicy } from './delivery-policy';
 import { systemResolver, type HostResolver } from './ssrf-guard';
@@ -10,7 +10,7 @@ export interface StartWebhookDeliveryOptions {
   /** Defaults to the runtime's `WEBHOOK_ALLOW_PRIVATE`. */
   readonly allowPrivateTargets?: boolean;
   readonly resolver?: HostResolver;
-  /** Fan-out jobs at once; default 16. */
+  /** Fan-out jobs (batches) at once; default 4. */
   readonly fanoutConcurrency?: number;
   /** Requests in flight at once; default 32. */
   readonly sendConcurrency?: number;
@@ -23,13 +23,13 @@ export interface StartWebhookDeliveryOptions {
 
 export interface RunningWebhookDelivery {
   readonly dispatcher: WebhookDispatcher;
-  readonly fanoutWorker: Worker<OutboxEventJob, number>;
+  readonly fanoutWorker: Worker<OutboxEventBatchJob, number>;
   readonly store: WebhookStore;
 }
 
 /**
- * Starts webhook delivery in this process: the `webhook-fanout` worker (an outbox event → one delivery
- * row per subscribed endpoint of its store) and the Postgres-driven dispatcher, both registered with
+ * Starts webhook delivery in this process: the `webhook-fanout` worker (a batch of outbox events → one
+ * delivery row per event and subscribed endpoint of its store) and the Postgres-driven dispatcher, both registered with
  * `runtime.lifecycle`. Pass `dispatcher.wake` as the router's `onRedeliver`.
  */
 export function startWebhookDelivery(runtime: ServiceRuntime, opts: StartWebhookDeliveryOptions = {}): RunningWebhookDelivery {
@@ -47,17 +47,17 @@ export function startWebhookDelivery(runtime: ServiceRuntime, opts: StartWebhook
   });
   dispatcher.start();
   runtime.lifecycle.register({ name: 'webhook-dispatcher', stop: () => dispatcher.stop() });
-  const fanoutWorker = createWorker<OutboxEventJob, number>(
+  const fanoutWorker = createWorker<OutboxEventBatchJob, number>(
     PIPELINE_QUEUES.webhookFanout,
     async (job) => {
-      const created = await store.fanOut(job.data);
+      const created = await store.fanOutMany(job.data.events);
       if (created > 0) dispatcher.wake();
       return created;
     },
     runtime.redisConnection('worker', 'webhook-fanout'),
     {
       logger: runtime.logger,
-      concurrency: opts.fanoutConcurrency ?? 16,
+      concurrency: opts.fanoutConcurrency ?? 4,
       lockDuration: opts.lockDurationMs ?? 30_000,
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
       // The fan-out is idempotent (one row per endpoint and event), so it may run again safely.

@@ -244,42 +244,55 @@ export class WebhookStore {
    * One delivery row per subscribed, live endpoint of the event's store (none for events without a
    * store). Idempotent: (endpoint, event) is unique. Returns how many rows were created.
    */
-  async fanOut(event: OutboxEventJob): Promise<number> {
-    const storeId = storeIdOf(event.payload);
-    if (storeId === null) return 0;
+  fanOut(event: OutboxEventJob): Promise<number> {
+    return this.fanOutMany([event]);
+  }
+
+  /** `fanOut` for a batch of events: one endpoint query and one insert for all of them. */
+  async fanOutMany(events: readonly OutboxEventJob[]): Promise<number> {
+    const storeIds = [...new Set(events.map((e) => storeIdOf(e.payload)).filter((id): id is string => id !== null))];
+    if (storeIds.length === 0) return 0;
     const endpoints = await this.#k
       .selectFrom('webhook_endpoints')
-      .select(['id', 'event_types'])
-      .where('store_id', '=', storeId)
+      .select(['id', 'store_id', 'event_types'])
+      .where('store_id', 'in', storeIds)
       .where('deleted_at', 'is', null)
       .execute();
-    const targets = endpoints.filter((e) => e.event_types.length === 0 || e.event_types.includes(event.eventType));
-    if (targets.length === 0) return 0;
+    if (endpoints.length === 0) return 0;
     const now = this.clock.now();
-    const body = webhookBody(event);
-    const inserted = await this.#k
-      .insertInto('webhook_deliveries')
-      .values(
-        targets.map((e) => ({
-          id: nextId('whd', this.clock, this.random),
-          endpoint_id: e.id,
-          store_id: storeId,
-          event_id: event.eventId,
-          event_type: event.eventType,
-          sequence: event.sequence,
-          ordering_key: orderingKeyOf(event),
-          body,
-          attempts: 0,
-          status: 'pending' as const,
-          next_attempt_at: now,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
-      .returning('id')
-      .execute();
-    return inserted.length;
+    const rows = events.flatMap((event) => {
+      const storeId = storeIdOf(event.payload);
+      const targets = endpoints.filter((e) => e.store_id === storeId && (e.event_types.length === 0 || e.event_types.includes(event.eventType)));
+      if (storeId === null || targets.length === 0) return [];
+      const body = webhookBody(event);
+      const orderingKey = orderingKeyOf(event);
+      return targets.map((e) => ({
+        id: nextId('whd', this.clock, this.random),
+        endpoint_id: e.id,
+        store_id: storeId,
+        event_id: event.eventId,
+        event_type: event.eventType,
+        sequence: event.sequence,
+        ordering_key: orderingKey,
+        body,
+        attempts: 0,
+        status: 'pending' as const,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      }));
+    });
+    let created = 0;
+    for (let i = 0; i < rows.length; i += 1_000) {
+      const inserted = await this.#k
+        .insertInto('webhook_deliveries')
+        .values(rows.slice(i, i + 1_000))
+        .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
+        .returning('id')
+        .execute();
+      created += inserted.length;
+    }
+    return created;
   }
 
   /**

@@ -44,6 +44,8 @@ export interface PayoutBatcherOptions {
   readonly maxSubmitAttempts?: number;
   /** Backoff between submissions: doubling from `submitBackoffMs` (default 30 s) up to 1 h, with jitter. */
   readonly submitBackoffMs?: number;
+  /** Batches submitted at once by `submitDue`; default 2. */
+  readonly submitConcurrency?: number;
   /** How long one submitter owns a batch before another may take it over; default 5 min. */
   readonly submitLeaseMs?: number;
 }
@@ -156,12 +158,17 @@ export class PayoutBatcher {
   async #claim(provider: string, currency: string, ids: string[], now: Date): Promise<PayoutBatchId | null> {
     const batchId = nextId('pb', this.options.clock, this.options.random);
     return this.options.db.transaction(async (trx) => {
+      // Lock the free rows first (they cannot change until commit), then update them by primary key
+      // alone, which stays an index scan even before the table has statistics.
       const claimed = await sql<{ id: string; amount_minor: string; attempt: number }>`
-        UPDATE payouts SET batch_id = ${batchId}, provider = ${provider}, updated_at = ${now}
-        WHERE id IN (SELECT id FROM payouts WHERE id = ANY(${ids}::text[]) AND status = 'scheduled' AND batch_id IS NULL
-                     FOR UPDATE SKIP LOCKED)
-          AND status = 'scheduled' AND batch_id IS NULL
-        RETURNING id, amount_minor::text AS amount_minor, attempt`.execute(trx);
+        WITH free AS MATERIALIZED (
+          SELECT p.id FROM unnest(${ids}::text[]) AS wanted(id) JOIN payouts AS p ON p.id = wanted.id
+          WHERE p.status = 'scheduled' AND p.batch_id IS NULL
+          FOR UPDATE OF p SKIP LOCKED
+        )
+        UPDATE payouts AS p SET batch_id = ${batchId}, provider = ${provider}, updated_at = ${now}
+        WHERE p.id = ANY(ARRAY(SELECT id FROM free))
+        RETURNING p.id, p.amount_minor::text AS amount_minor, p.attempt`.execute(trx);
       if (claimed.rows.length === 0) return null;
       const total = claimed.rows.reduce((sum, r) => sum + BigInt(r.amount_minor), 0n);
       const db = batchKysely(trx);
@@ -201,14 +208,18 @@ export class PayoutBatcher {
     });
   }
 
-  /** Submits pending batches whose time has come, one after another, until none is left. */
+  /** Submits pending batches whose time has come, `submitConcurrency` at a time, until none is left. */
   async submitDue(): Promise<BatchSubmitOutcome[]> {
     const outcomes: BatchSubmitOutcome[] = [];
-    for (;;) {
-      const batch = await this.#leaseNext();
-      if (!batch) return outcomes;
-      outcomes.push(await this.#submit(batch));
-    }
+    const worker = async () => {
+      for (;;) {
+        const batch = await this.#leaseNext();
+        if (!batch) return;
+        outcomes.push(await this.#submit(batch));
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.submitConcurrency ?? 2 }, worker));
+    return outcomes;
   }
 
   /** Takes the next due pending batch under a lease (a compare-and-set on its next attempt time). */

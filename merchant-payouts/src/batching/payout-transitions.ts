@@ -171,7 +171,7 @@ async function moveChunk(
   const result = await sql<MovedRow>`
     UPDATE payouts AS p SET ${set}, updated_at = ${now}
     FROM (SELECT unnest(${ids}::text[]) AS id, unnest(${refs}::text[]) AS ref, unnest(${reasons}::text[]) AS reason) AS v
-    WHERE p.id = v.id AND p.status = ANY(${[...from]}::text[]) ${batchFilter}
+    WHERE p.id = ANY(${ids}::text[]) AND p.id = v.id AND p.status = ANY(${[...from]}::text[]) ${batchFilter}
     RETURNING p.id, p.store_id, p.checkout_id, p.currency, p.amount_minor::text AS amount_minor, p.attempt, p.batch_id,
               p.provider, p.provider_reference, p.failure_reason`.execute(trx);
 

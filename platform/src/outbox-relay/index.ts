@@ -1,3 +1,3 @@
-export { OutboxRelay, type OutboxEventJob, type OutboxRelayOptions, type OutboxRouter } from './outbox-relay';
+export { OutboxRelay, type OutboxEventBatchJob, type OutboxEventJob, type OutboxRelayOptions, type OutboxRouter } from './outbox-relay';
 export { jobIdForEvent, eventIdFromJobId } from './job-id';
 export { PIPELINE_QUEUES, type PipelineQueueName } from './pipeline-queues';

@@ -22,6 +22,15 @@ export interface OutboxEventJob {
   readonly createdAt: string;
 }
 
+/**
+ * A job of a batched queue: every event of one relay batch routed to that queue, in outbox order. Its
+ * job id is `batch-<first sequence>-<last sequence>-<count>`, so re-publishing the same rows is a no-op;
+ * a re-publish that groups them differently repeats events, which such consumers deduplicate anyway.
+ */
+export interface OutboxEventBatchJob {
+  readonly events: readonly OutboxEventJob[];
+}
+
 /** The queues an event goes to (none: it is only marked published). */
 export type OutboxRouter = (entry: OutboxEntry) => readonly string[];
 
@@ -41,6 +50,11 @@ export interface OutboxRelayOptions {
   readonly registry?: Registry;
   /** Options of every published job, merged over the queue defaults. */
   readonly jobOptions?: JobsOptions;
+  /**
+   * Queues that get one `OutboxEventBatchJob` per relay batch instead of one job per event: for cheap,
+   * idempotent consumers (the webhook fan-out) whose per-event work costs less than a queue round trip.
+   */
+  readonly batchedQueues?: readonly string[];
 }
 
 interface RelayMetrics {
@@ -62,7 +76,8 @@ const MAX_BATCH = 5_000;
  */
 export class OutboxRelay {
   readonly #outbox: OutboxRepository;
-  readonly #queues = new Map<string, Queue<OutboxEventJob>>();
+  readonly #queues = new Map<string, Queue>();
+  readonly #batched: ReadonlySet<string>;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
   readonly #maxErrorBackoffMs: number;
@@ -81,6 +96,7 @@ export class OutboxRelay {
     this.#pollIntervalMs = opts.pollIntervalMs ?? 100;
     this.#maxErrorBackoffMs = opts.maxErrorBackoffMs ?? 5_000;
     this.#outbox = new OutboxRepository(opts.db);
+    this.#batched = new Set(opts.batchedQueues ?? []);
     this.#metrics = opts.registry ? relayMetrics(opts.registry, opts.db) : undefined;
   }
 
@@ -119,7 +135,8 @@ export class OutboxRelay {
   }
 
   async #publish(entries: readonly OutboxEntry[]): Promise<void> {
-    const byQueue = new Map<string, { name: string; data: OutboxEventJob; opts: JobsOptions }[]>();
+    const perEvent = new Map<string, { name: string; data: OutboxEventJob; opts: JobsOptions }[]>();
+    const batches = new Map<string, { events: OutboxEventJob[]; first: bigint; last: bigint }>();
     for (const entry of entries) {
       const data: OutboxEventJob = {
         eventId: entry.eventId,
@@ -131,23 +148,42 @@ export class OutboxRelay {
         createdAt: entry.createdAt.toISOString(),
       };
       for (const queueName of this.opts.route(entry)) {
-        let jobs = byQueue.get(queueName);
-        if (!jobs) byQueue.set(queueName, (jobs = []));
+        if (this.#batched.has(queueName)) {
+          const batch = batches.get(queueName);
+          if (batch) {
+            batch.events.push(data);
+            batch.last = entry.sequence;
+          } else {
+            batches.set(queueName, { events: [data], first: entry.sequence, last: entry.sequence });
+          }
+          continue;
+        }
+        let jobs = perEvent.get(queueName);
+        if (!jobs) perEvent.set(queueName, (jobs = []));
         jobs.push({ name: entry.eventType, data, opts: { ...this.opts.jobOptions, jobId: jobIdForEvent(entry.eventId) } });
       }
     }
-    await Promise.all([...byQueue].map(([queueName, jobs]) => this.#queue(queueName).addBulk(jobs)));
+    await Promise.all([
+      ...[...perEvent].map(([queueName, jobs]) => this.#queue(queueName).addBulk(jobs)),
+      ...[...batches].map(([queueName, batch]) =>
+        this.#queue(queueName).add('batch', { events: batch.events } satisfies OutboxEventBatchJob, {
+          ...this.opts.jobOptions,
+          jobId: `batch-${batch.first}-${batch.last}-${batch.events.length}`,
+        }),
+      ),
+    ]);
     if (this.#metrics) {
       const now = Date.now();
-      for (const [queueName, jobs] of byQueue) this.#metrics.published.inc({ queue: queueName }, jobs.length);
+      for (const [queueName, jobs] of perEvent) this.#metrics.published.inc({ queue: queueName }, jobs.length);
+      for (const queueName of batches.keys()) this.#metrics.published.inc({ queue: queueName }, 1);
       for (const entry of entries) this.#metrics.lag.observe((now - entry.createdAt.getTime()) / 1000);
     }
   }
 
-  #queue(name: string): Queue<OutboxEventJob> {
+  #queue(name: string): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = createQueue<OutboxEventJob>(name, this.opts.connection, { logger: this.opts.logger });
+      queue = createQueue(name, this.opts.connection, { logger: this.opts.logger });
       this.#queues.set(name, queue);
     }
     return queue;

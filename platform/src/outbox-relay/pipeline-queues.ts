@@ -3,11 +3,9 @@
  * which may live in different workspaces and processes.
  */
 export const PIPELINE_QUEUES = {
-  /** `checkout.settled` → release the order once. */
+  /** `checkout.settled` → release the order once and schedule its one payout. */
   releaseOrder: 'release-order',
-  /** `order.released` → one payout per checkout, per the store's schedule. */
-  schedulePayout: 'schedule-payout',
-  /** Store-facing events → one webhook delivery row per subscribed endpoint. */
+  /** Store-facing events → one webhook delivery row per subscribed endpoint (jobs carry a batch of events). */
   webhookFanout: 'webhook-fanout',
 } as const;
 
