@@ -59,6 +59,22 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * bull-board's UI: its bundled scripts, inline styles, and its stylesheet's Google fonts (absent offline,
+ * the UI falls back to system fonts). No `upgrade-insecure-requests`, so it also works on plain http.
+ */
+export const BULL_BOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
+  "font-src 'self' data: https://fonts.gstatic.com",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const COOKIE = 'coinstile_dashboard';
 const BEARER = /^Bearer ([\x21-\x7e]{1,200})$/;
 
@@ -359,7 +375,11 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
   const board = new ExpressAdapter();
   board.setBasePath(`${basePath}/queues`);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board, options: { uiConfig: { boardTitle: 'Coinstile' } } });
-  router.use('/queues', sameOriginWrites, board.getRouter() as Router);
+  const boardHeaders: RequestHandler = (_req, res, next) => {
+    res.set({ 'Content-Security-Policy': BULL_BOARD_CSP, 'Cache-Control': 'no-store' });
+    next();
+  };
+  router.use('/queues', sameOriginWrites, boardHeaders, board.getRouter() as Router);
 
   const errorPage: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (res.headersSent) {

@@ -10,7 +10,7 @@ import { failOneJob, OPERATOR_TOKEN, type DashboardHarness, seedDashboardData, s
  */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-declare const window: { innerWidth: number };
+declare const window: { innerWidth: number; coinstileMarker?: number };
 declare const document: { documentElement: { scrollWidth: number } };
 
 let harness: DashboardHarness;
@@ -85,7 +85,20 @@ it('signs in, shows the queue counts and oldest ages, and retries a failed job f
     expect(await page.getByTestId('queue-release-order-waiting').textContent()).toBe('1');
     expect(await (await harness.releaseQueue.getJob(failedJobId))?.getState()).toBe('waiting');
 
-    await page.getByTestId('nav-charts').click();
+    // The queue region refreshes itself every 10 s: a job failing now shows up without a reload.
+    const marker = await page.evaluate(() => (window.coinstileMarker = 42));
+    const laterJobId = await failOneJob(harness.releaseQueue, harness.runtime.redisUrl, 'payout provider timed out');
+    await page.locator(`[data-testid="failed-job"][data-job-id="${laterJobId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => window.coinstileMarker)).toBe(marker);
+
+    // bull-board, behind the same session.
+    await page.getByTestId('nav-bull-board').click();
+    await page.getByText('release-order').first().waitFor();
+    await page.screenshot({ path: join(shotsDir, 'bull-board-desktop.png') });
+    // Offline, its stylesheet's Google fonts cannot load; nothing else may go wrong.
+    pageProblems.splice(0, pageProblems.length, ...pageProblems.filter((p) => !/fonts\.(googleapis|gstatic)\.com|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED/.test(p)));
+
+    await page.goto(`${harness.url}/dashboard/charts`);
     await page.getByTestId('chart-latency').waitFor();
     await page.screenshot({ path: join(shotsDir, 'dashboard-charts-desktop.png'), fullPage: true });
   } finally {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { QueueDepthSampler, readQueueDepthSamples } from '../../src/dashboard';
 import { failOneJob, OPERATOR_TOKEN, type DashboardHarness, type SeededData, seedDashboardData, startDashboardHarness } from './support/dashboard-harness';
 
 let harness: DashboardHarness;
@@ -294,5 +295,27 @@ describe('actions', () => {
     const res = await request('POST', `/dashboard/jobs/release-order/${encodeURIComponent(jobId)}/retry`, { bearer: OPERATOR_TOKEN, form: {} });
     expect(res.status).toBe(303);
     expect(await (await harness.releaseQueue.getJob(jobId))?.getState()).toBe('waiting');
+  });
+});
+
+describe('queue depth sampler', () => {
+  it('stores one sample per interval however many replicas sample, and reads them back in order', async () => {
+    const atMs = Date.UTC(2030, 0, 1, 3, 0, 5);
+    let nowMs = atMs;
+    const clock = { now: () => new Date(nowMs) };
+    const logger = harness.runtime.logger;
+    const replicas = [1, 2, 3].map(() => new QueueDepthSampler({ redis: harness.runtime.redis, queues: [harness.releaseQueue], clock, logger, intervalMs: 10_000 }));
+    const stored = await Promise.all(replicas.map((r) => r.sampleOnce()));
+    expect(stored.filter(Boolean)).toHaveLength(1);
+    nowMs += 10_000;
+    expect(await replicas[1]?.sampleOnce()).toBe(true);
+    const samples = await readQueueDepthSamples(harness.runtime.redis, atMs);
+    expect(samples.map((s) => s.atMs)).toEqual([atMs, atMs + 10_000]);
+    const waiting = await harness.releaseQueue.getJobCounts('waiting', 'prioritized', 'delayed');
+    expect(samples[0]?.depths['release-order']?.waiting).toBe((waiting['waiting'] ?? 0) + (waiting['prioritized'] ?? 0) + (waiting['delayed'] ?? 0));
+    // A day later the old samples are trimmed.
+    nowMs = atMs + 25 * 3_600_000;
+    expect(await replicas[2]?.sampleOnce()).toBe(true);
+    expect((await readQueueDepthSamples(harness.runtime.redis, atMs)).map((s) => s.atMs)).toEqual([nowMs]);
   });
 });
