@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { CoinstileApiError, type CoinstileApiClient } from './coinstile-api-client';
+import { demoDir, readJsonFile, writePrivateJsonFile } from './demo-files';
+import type { DemoStoreWallets } from './demo-store-wallets';
+
+export type DemoAsset = 'LTC' | 'ETH' | 'USDC';
+
+export interface DemoStore {
+  readonly storeId: string;
+  /** Store API key with `checkouts:read`, `checkouts:write`, `payouts:read`. */
+  readonly apiKey: string;
+  readonly assets: readonly DemoAsset[];
+  /** False when an earlier run's store was reused. */
+  readonly created: boolean;
+}
+
+/** The demo store cannot be set up on this Coinstile. */
+export class DemoSetupError extends Error {
+  override readonly name = 'DemoSetupError';
+}
+
+interface SavedDemoStore {
+  readonly baseUrl: string;
+  readonly storeId: string;
+  readonly apiKey: string;
+  readonly assets: readonly DemoAsset[];
+}
+
+const STORE_FILE = 'demo-store.json';
+const API_KEY_SCOPES = ['checkouts:read', 'checkouts:write', 'payouts:read'] as const;
+
+/**
+ * The demo store of this Coinstile: the one an earlier run made (kept with its API key in
+ * `<dataDir>/demo/demo-store.json`, mode 0600) when it still exists and takes every asset wanted; else a
+ * new one with the demo wallets, verified, with a new API key.
+ */
+export async function ensureDemoStore(
+  operator: CoinstileApiClient,
+  dataDir: string,
+  wallets: DemoStoreWallets,
+  assets: readonly DemoAsset[],
+): Promise<DemoStore> {
+  const file = join(demoDir(dataDir), STORE_FILE);
+  const saved = readJsonFile(file) as Partial<SavedDemoStore> | undefined;
+  if (
+    saved?.baseUrl === operator.baseUrl &&
+    typeof saved.storeId === 'string' &&
+    typeof saved.apiKey === 'string' &&
+    Array.isArray(saved.assets) &&
+    assets.every((a) => saved.assets!.includes(a))
+  ) {
+    const store = await operator.getStore(saved.storeId).catch((err: unknown) => {
+      if (err instanceof CoinstileApiError && err.status === 404) return undefined;
+      throw err;
+    });
+    if (store !== undefined) {
+      if (store.status === 'pending_verification') await operator.verifyStore(store.id);
+      return { storeId: store.id, apiKey: saved.apiKey, assets, created: false };
+    }
+  }
+
+  const walletFor = (asset: DemoAsset) => ({ xpub: asset === 'LTC' ? wallets.ltcTpub : wallets.ethXpub });
+  let store;
+  try {
+    store = await operator.createStore({
+      name: 'Coinstile Demo Tea House',
+      payoutCurrency: 'USD',
+      payoutAccount: { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Coinstile Demo Tea House' },
+      wallets: Object.fromEntries(assets.map((a) => [a, walletFor(a)])),
+      // Two confirmations: each checkout is seen processing before it settles.
+      policy: { speedPolicy: 'low_medium_speed', expiryMinutes: 30 },
+    });
+  } catch (err) {
+    if (err instanceof CoinstileApiError && err.status === 400 && /network|usdc/i.test(`${err.code} ${err.message}`)) {
+      throw new DemoSetupError(
+        `Coinstile refused the demo store's regtest wallets (${err.code}: ${err.message}). ` +
+          'The demo needs Coinstile on the regtest chains: start it without LTC_RPC_URL/ETH_RPC_URL (embedded chains) ' +
+          'or with LTC_NETWORK=regtest and a Hardhat node with USDC_CONTRACT.',
+      );
+    }
+    throw err;
+  }
+  await operator.verifyStore(store.id);
+  const { key } = await operator.createApiKey(store.id, API_KEY_SCOPES);
+  writePrivateJsonFile(file, { baseUrl: operator.baseUrl, storeId: store.id, apiKey: key, assets } satisfies SavedDemoStore);
+  return { storeId: store.id, apiKey: key, assets, created: true };
+}
