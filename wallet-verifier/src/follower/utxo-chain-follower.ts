@@ -20,7 +20,7 @@ export interface UtxoFollowerOptions {
   readonly initialLookbackBlocks?: number;
   /** Deepest reorganisation handled; deeper ones stop the follower with `ReorgTooDeepError`. Default 100. */
   readonly maxReorgDepth?: number;
-  /** Checkouts evaluated at once after a round. Default 4. */
+  /** Chunks of checkouts (one transaction each) evaluated at once after a round. Default 4. */
   readonly evaluationConcurrency?: number;
 }
 
@@ -142,29 +142,46 @@ export class UtxoChainFollower {
    */
   async syncOnce(): Promise<void> {
     const now = this.clock.now();
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (phase: string): void => {
+      const t = performance.now();
+      timings[phase] = Math.round(t - mark);
+      mark = t;
+    };
     const fresh = await this.#feed.poll(now);
     if (fresh.length > 0) {
       const added = this.#watch(fresh);
       await this.#rematchMempool(added);
       await this.#rematchRecentBlocks(fresh);
     }
+    lap('addresses');
     const tip = await this.rpc.call<string>('getbestblockhash');
     if (tip !== this.#cursor?.hash) {
       await this.#syncBlocks(tip);
+      lap('blocks');
+      // Settle what the blocks decided before reading the mempool. Safe mid-round: a payment a reorg took
+      // out of its block is `pending` (live, unconfirmed) until classified, which settles nothing.
+      await this.#evaluateDirty();
+      lap('evaluateBlocks');
     } else {
       this.#nodeTipHeight = this.#cursor.height;
       this.metrics?.nodeTipHeight.set({ chain: this.spec.chain }, this.#cursor.height);
       this.#reportHeights();
     }
     const mempool = await this.#syncMempool();
+    lap('mempool');
     // A transaction that left the mempool may sit in a block not processed yet: classify only when the
     // tip is still the block processed last.
     if ((await this.rpc.call<string>('getbestblockhash')) === this.#cursor?.hash) await this.#classifyVanished(mempool);
+    lap('vanished');
     if (now.getTime() - this.#lastPruneMs >= PRUNE_INTERVAL_MS) {
       this.#lastPruneMs = now.getTime();
       if (this.watched.pruneBefore(now) > 0) this.metrics?.watchedAddresses.set({ chain: this.spec.chain }, this.watched.size);
     }
     await this.#evaluateDirty();
+    lap('evaluate');
+    this.logger.debug({ chain: this.spec.chain, ms: timings, height: this.#cursor?.height }, 'round');
   }
 
   #watch(addresses: readonly WatchedAddress[]): Set<string> {

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { PaymentsTable } from '@coinstile/platform';
 import {
   makeId,
   ID_RANDOM_BYTES,
@@ -172,7 +172,12 @@ export class PaymentStore {
 /** Every payment of a checkout, as core's `Payment`. */
 export async function paymentsOfCheckout(trx: Kysely<VerifierDB>, checkoutId: CheckoutId): Promise<Payment[]> {
   const rows = await trx.selectFrom('payments').selectAll().where('checkout_id', '=', checkoutId).orderBy('id').execute();
-  return rows.map((r) => ({
+  return rows.map(paymentFromRow);
+}
+
+/** A `payments` row as core's `Payment`. */
+export function paymentFromRow(r: Selectable<PaymentsTable>): Payment {
+  return {
     id: r.id as PaymentId,
     checkoutId: r.checkout_id as CheckoutId,
     asset: r.asset as CryptoAsset,
@@ -183,5 +188,5 @@ export async function paymentsOfCheckout(trx: Kysely<VerifierDB>, checkoutId: Ch
     rbfSignalled: r.rbf_signalled,
     firstSeenAt: r.first_seen_at,
     state: r.state,
-  }));
+  };
 }

@@ -36,4 +36,3 @@ describe('embedded default: the follower on PGlite (migration 0003 included)', (
     expect(await h.events(co.id)).toEqual(['checkout.processing', 'checkout.settled']);
   });
 });
-});
