@@ -10,12 +10,12 @@
  *     written as the wallet verifier leaves them (status `settled`, confirmed payment, `checkout.settled`
  *     in the outbox), then the pipeline starts and the bench samples the payouts table every second until
  *     every checkout has its payout. Reported: the rate over the whole run and per-second samples.
- *     Each settlement is 2 outbox events relayed to 3 queues, 5 jobs, 2 transactions
- *     (release + ledger posting + event; payout + event).
+ *     Each settlement is one `release-order` job and one transaction (release, settlement posting,
+ *     payout, two events), plus its share of the batched webhook fan-out jobs.
  *
  * Run: `npm run bench:pipeline` (builds, then runs this file with ts-node against the built workspaces).
- * `PIPELINE_BENCH_CHECKOUTS` (default 30000), `PIPELINE_BENCH_CONCURRENCY` (worker concurrency, default 32),
- * `PIPELINE_BENCH_PROCESSES` is not offered: one process, as the embedded default runs.
+ * `PIPELINE_BENCH_CHECKOUTS` (default 20000) and `PIPELINE_BENCH_CONCURRENCY` (worker concurrency, default
+ * 32). One pipeline process, as the embedded default runs it.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
@@ -30,7 +30,7 @@ import { startPostgres, startRedis } from '@coinstile/testkit';
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'kysely';
 
-const CHECKOUTS = Number(process.env['PIPELINE_BENCH_CHECKOUTS'] ?? 30_000);
+const CHECKOUTS = Number(process.env['PIPELINE_BENCH_CHECKOUTS'] ?? 20_000);
 const CONCURRENCY = Number(process.env['PIPELINE_BENCH_CONCURRENCY'] ?? 32);
 
 const id = <P extends IdPrefix>(prefix: P, ms = Date.now()) => makeId(prefix, ms, randomBytes(ID_RANDOM_BYTES));
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
     const config = loadConfig({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url, COINSTILE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, { cwd: dataDir });
     const runtime = await createServiceRuntime(config, { service: 'bench-pipeline', migrate: false });
     const startedAt = performance.now();
+    const cpuBefore = process.cpuUsage();
     startPayouts(runtime, { concurrency: CONCURRENCY, relayBatchSize: 1_000, relayPollIntervalMs: 20 });
     startWebhookDelivery(runtime);
     const samples: number[] = [];
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
       if (n >= CHECKOUTS) break;
     }
     const seconds = (performance.now() - startedAt) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const releases = await sql<{ n: string }>`select count(*) as n from order_releases`.execute(runtime.db.kysely);
     const trial = await sql<{ currency: string; total: string }>`select currency, sum(amount) as total from ledger_entries group by currency`.execute(runtime.db.kysely);
     await runtime.lifecycle.shutdown('bench done');
@@ -159,6 +161,10 @@ async function main(): Promise<void> {
     console.log(
       `pipeline: ${CHECKOUTS} settlements → ${releases.rows[0]?.n} releases and ${CHECKOUTS} scheduled payouts in ${seconds.toFixed(1)} s = ` +
         `${Math.round(CHECKOUTS / seconds)} settlements/s (worker concurrency ${CONCURRENCY}, one process)`,
+    );
+    console.log(
+      `pipeline process CPU: ${((cpu.user + cpu.system) / CHECKOUTS).toFixed(0)} µs per settlement (${((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)} cores busy); ` +
+        `ratio to raw BullMQ jobs/s: ${(CHECKOUTS / seconds / rawRate).toFixed(2)}`,
     );
     console.log(`per-second samples: min ${steady[0]}, median ${steady[Math.floor(steady.length / 2)]}, max ${steady[steady.length - 1]} (${samples.join(' ')})`);
     console.log(`ledger per currency: ${trial.rows.map((r) => `${r.currency} ${r.total}`).join(', ')}`);

@@ -14,6 +14,7 @@ import {
   OutboxRepository,
   QUEUE_PREFIX,
   type Database,
+  type OutboxEventBatchJob,
   type OutboxEventJob,
 } from '../../src';
 import { waitUntil } from '../process-alive';
@@ -112,6 +113,36 @@ describe('OutboxRelay', () => {
     await a.obliterate({ force: true });
     await b.obliterate({ force: true });
   }, 60_000);
+
+  test('a batched queue gets one job per relay batch, with a job id that makes its re-publish a no-op', async () => {
+    const outbox = new OutboxRepository(db);
+    await db.transaction((trx) => outbox.append(trx, Array.from({ length: 250 }, (_, i) => message(20_000 + i, 'test.batched'))));
+    const relay = new OutboxRelay({
+      db,
+      connection: producer(),
+      logger,
+      batchSize: 100,
+      batchedQueues: ['relay-batched'],
+      route: (entry) => (entry.eventType === 'test.batched' ? ['relay-batched', 'relay-single'] : []),
+    });
+    while ((await relay.relayOnce()) > 0);
+    const batched = inspect('relay-batched');
+    const single = inspect('relay-single');
+    const jobs = await batched.getJobs(['waiting']);
+    expect(jobs).toHaveLength(3);
+    const events = jobs.flatMap((j) => (j.data as unknown as OutboxEventBatchJob).events);
+    expect(events.map((e) => e.eventId).sort()).toEqual(Array.from({ length: 250 }, (_, i) => `agg_${20_000 + i}:test.batched:1`).sort());
+    expect(jobs.map((j) => (j.data as unknown as OutboxEventBatchJob).events.length).sort()).toEqual([100, 100, 50]);
+    expect(jobs.every((j) => /^batch-\d+-\d+-\d+$/.test(j.id ?? ''))).toBe(true);
+    expect(await single.getJobCountByTypes('waiting')).toBe(250);
+
+    // The same rows claimed again (a crash before the commit) form the same batches: nothing is added.
+    await db.kysely.updateTable('outbox').set({ published_at: null }).where('event_type', '=', 'test.batched').execute();
+    while ((await relay.relayOnce()) > 0);
+    expect(await batched.getJobCountByTypes('waiting')).toBe(3);
+    expect(await single.getJobCountByTypes('waiting')).toBe(250);
+    await relay.stop();
+  });
 
   test('wake() publishes at once despite a long poll interval; rows written while Redis is down go out after it returns', async () => {
     const outbox = new OutboxRepository(db);
