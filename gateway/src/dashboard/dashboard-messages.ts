@@ -63,7 +63,8 @@ export interface DashboardMessages {
   readonly charts: { readonly volume: string; readonly depth: string; readonly latency: string; readonly median: string; readonly noData: string };
   readonly fx: { readonly heading: string; readonly source: string; readonly breaker: string; readonly lastSuccess: string; readonly lastError: string; readonly demo: string; readonly unavailable: string };
   readonly chains: { readonly heading: string; readonly chain: string; readonly height: string; readonly hash: string; readonly none: string };
-  readonly done: { readonly jobRetried: string; readonly payoutRetried: string; readonly payoutPaid: string };
+  readonly done: { readonly jobRetried: string; readonly payoutRetried: string; readonly payoutPaid: string; readonly noticeAcknowledged: string };
+  readonly acknowledge: string;
   readonly errors: { readonly csrf: string; readonly notFound: string; readonly badRequest: string; readonly conflict: string; readonly back: string };
   readonly ago: (ms: number) => string;
 }
@@ -171,7 +172,8 @@ const EN: DashboardMessages = {
   },
   fx: { heading: 'FX sources', source: 'Source', breaker: 'Breaker', lastSuccess: 'Last success', lastError: 'Last error', demo: 'demo', unavailable: 'FX status is not available in this process.' },
   chains: { heading: 'Chain tips', chain: 'Chain', height: 'Height', hash: 'Block', none: 'No chain is followed yet.' },
-  done: { jobRetried: 'Job moved back to waiting.', payoutRetried: 'Payout scheduled again.', payoutPaid: 'Payout marked paid.' },
+  done: { jobRetried: 'Job moved back to waiting.', payoutRetried: 'Payout scheduled again.', payoutPaid: 'Payout marked paid.', noticeAcknowledged: 'Notice acknowledged.' },
+  acknowledge: 'Acknowledge',
   errors: {
     csrf: 'This form has expired. Reload the page and try again.',
     notFound: 'Not found.',
@@ -265,7 +267,8 @@ const JA: DashboardMessages = {
   },
   fx: { heading: '為替レート取得元', source: '取得元', breaker: '遮断器', lastSuccess: '最終成功', lastError: '最終エラー', demo: 'デモ', unavailable: 'このプロセスでは為替の状態を取得できません。' },
   chains: { heading: 'チェーンの先端', chain: 'チェーン', height: '高さ', hash: 'ブロック', none: '追跡中のチェーンはまだありません。' },
-  done: { jobRetried: 'ジョブを待機に戻しました。', payoutRetried: '支払を再予定しました。', payoutPaid: '支払済みにしました。' },
+  done: { jobRetried: 'ジョブを待機に戻しました。', payoutRetried: '支払を再予定しました。', payoutPaid: '支払済みにしました。', noticeAcknowledged: '通知を確認済みにしました。' },
+  acknowledge: '確認済みにする',
   errors: {
     csrf: 'このフォームは期限切れです。ページを再読み込みしてからやり直してください。',
     notFound: '見つかりません。',

@@ -13,7 +13,7 @@ import { chainTips, DAY_MS, detectionLatency, settledVolumePerHour } from './cha
 import { chartsPage, systemPage } from './chart-views';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { CHECKOUT_STATUSES, checkoutDetail, listCheckouts, listPayouts, listStores, PAYOUT_STATUSES, parseListFilter } from './dashboard-lists';
-import { dashboardMessages } from './dashboard-messages';
+import { type DashboardMessages, dashboardMessages } from './dashboard-messages';
 import { dashboardKysely } from './dashboard-schema';
 import { csrfTokenMatches, DASHBOARD_SESSION_TTL_SECONDS, type DashboardSession, DashboardSessionStore } from './dashboard-sessions';
 import { checkoutDetailPage, checkoutsPage, messagePage, payoutsPage, queuePage, signInPage, type ViewContext } from './dashboard-views';
@@ -87,6 +87,12 @@ function callerOf(res: Response): DashboardCaller {
   const caller = res.locals['dashboardCaller'] as DashboardCaller | undefined;
   if (!caller) throw new ForbiddenError('Not signed in');
   return caller;
+}
+
+/** Which operator token acted (for the log; never the session id or its CSRF token). */
+function operatorTokenIdOf(res: Response): string {
+  const caller = callerOf(res);
+  return caller.via === 'session' ? caller.session.tokenId : caller.tokenId;
 }
 
 function cookieValue(req: Request, name: string): string | undefined {
@@ -218,7 +224,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     next();
   };
 
-  const redirectDone = (req: Request, res: Response, done: 'jobRetried' | 'payoutRetried' | 'payoutPaid') => {
+  const redirectDone = (req: Request, res: Response, done: keyof DashboardMessages['done']) => {
     const back = stringField(req.body, 'back');
     const path = back !== undefined && back.startsWith(`${basePath}/`) && !back.startsWith('//') ? back : `${basePath}/`;
     res.redirect(303, `${path}${path.includes('?') ? '&' : '?'}done=${done}&lang=${context(req, res).locale}`);
@@ -283,7 +289,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       noticeRows,
     ]);
     const done = req.query['done'];
-    const flash = done === 'jobRetried' || done === 'payoutRetried' || done === 'payoutPaid' ? m.done[done] : null;
+    const flash = typeof done === 'string' && Object.hasOwn(m.done, done) ? m.done[done as keyof DashboardMessages['done']] : null;
     sendPage(
       res,
       200,
@@ -353,7 +359,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     const state = await job.getState();
     if (state !== 'failed') throw new ConflictError(`Job ${jobId} is ${state}, not failed`, { state }, 'job_not_failed');
     await job.retry('failed');
-    deps.logger.info({ queue: queueName, jobId, operator: callerOf(res) }, 'failed job retried by the operator');
+    deps.logger.info({ queue: queueName, jobId, operatorTokenId: operatorTokenIdOf(res) }, 'failed job retried by the operator');
     redirectDone(req, res, 'jobRetried');
   });
 
@@ -361,6 +367,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     if (!deps.payoutActions) throw new NotFoundError('payout action', 'retry');
     const id = parseId('po', req.params['id']);
     await deps.payoutActions.retry(id);
+    deps.logger.info({ payoutId: id, operatorTokenId: operatorTokenIdOf(res) }, 'payout retried by the operator');
     redirectDone(req, res, 'payoutRetried');
   });
 
@@ -369,7 +376,21 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     const id = parseId('po', req.params['id']);
     const reference = stringField(req.body, 'providerReference')?.trim().slice(0, 140);
     await deps.payoutActions.markPaid(id, reference === '' ? undefined : reference);
+    deps.logger.info({ payoutId: id, operatorTokenId: operatorTokenIdOf(res) }, 'payout marked paid by the operator');
     redirectDone(req, res, 'payoutPaid');
+  });
+
+  router.post('/notices/:id/acknowledge', requireCsrf, async (req, res) => {
+    const id = String(req.params['id']);
+    if (!/^[1-9][0-9]{0,18}$/.test(id)) throw new NotFoundError('operator notice', id);
+    const updated = await dashboardKysely(deps.db)
+      .updateTable('operator_notices')
+      .set({ acknowledged_at: deps.clock.now() })
+      .where('id', '=', id)
+      .where('acknowledged_at', 'is', null)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) throw new NotFoundError('operator notice', id);
+    redirectDone(req, res, 'noticeAcknowledged');
   });
 
   const board = new ExpressAdapter();

@@ -7,7 +7,7 @@ let seeded: SeededData;
 let failedJobId: string;
 
 beforeAll(async () => {
-  harness = await startDashboardHarness({ publicUrl: 'https://pay.example.test' });
+  harness = await startDashboardHarness({ publicUrl: 'https://pay.example.test', failedSignInsPerMinute: 12 });
   seeded = await seedDashboardData(harness.runtime, 55);
   failedJobId = await failOneJob(harness.releaseQueue, harness.runtime.redisUrl, 'ledger refused: store payable account missing');
 }, 120_000);
@@ -290,11 +290,39 @@ describe('actions', () => {
     expect(row).toEqual({ status: 'paid', reference: 'BANK-REF-42' });
   });
 
+  it('acknowledges an operator notice, which then leaves the queue page', async () => {
+    const { cookie, csrf } = await signIn();
+    const before = await request('GET', '/dashboard/', { cookie });
+    expect(before.text).toContain('Endpoint disabled after 3 days of failures');
+    const action = /action="(\/dashboard\/notices\/\d+\/acknowledge)"/.exec(before.text)?.[1] ?? '';
+    expect((await request('POST', action, { cookie, form: {} })).status).toBe(403);
+    const res = await request('POST', action, { cookie, form: { _csrf: csrf } });
+    expect(res.status).toBe(303);
+    const after = await request('GET', res.headers.get('location') ?? '', { cookie });
+    expect(after.text).toContain('Notice acknowledged.');
+    expect(after.text).not.toContain('Endpoint disabled after 3 days of failures');
+    expect((await request('POST', action, { cookie, form: { _csrf: csrf } })).status).toBe(404);
+  });
+
   it('lets a script act with the bearer token (no cookie, so no CSRF token needed)', async () => {
     const jobId = await failOneJob(harness.releaseQueue, harness.runtime.redisUrl, 'second failure');
     const res = await request('POST', `/dashboard/jobs/release-order/${encodeURIComponent(jobId)}/retry`, { bearer: OPERATOR_TOKEN, form: {} });
     expect(res.status).toBe(303);
     expect(await (await harness.releaseQueue.getJob(jobId))?.getState()).toBe('waiting');
+  });
+});
+
+describe('sign-in guessing', () => {
+  it('is rate limited per client IP: 429 with Retry-After once the budget is spent', async () => {
+    let last: Answer | undefined;
+    for (let i = 0; i < 30; i++) {
+      last = await request('POST', '/dashboard/sign-in', { form: { token: `cso_guess_${i}` } });
+      if (last.status === 429) break;
+      expect(last.status).toBe(401);
+    }
+    expect(last?.status).toBe(429);
+    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last?.text).toContain('data-testid="message"');
   });
 });
 

@@ -19,6 +19,7 @@ import { sql } from 'kysely';
 import { PayoutOperator } from '../../../../merchant-payouts/src/batching/payout-operator';
 import { type RunningGateway, startGateway } from '../../../src';
 import { OperatorAuthenticator } from '../../../src/auth/operator-auth';
+import { RateLimiter } from '../../../src/rate-limit/rate-limiter';
 import { createDashboardRouter } from '../../../src/dashboard';
 
 export const OPERATOR_TOKEN = 'dashboard-operator-token-0123456789abcdef';
@@ -37,7 +38,8 @@ export interface DashboardHarness {
  * The whole gateway on a real PostgreSQL and redis-server with the dashboard mounted at `/dashboard`
  * (payout actions from merchant-payouts' `PayoutOperator`, FX status from the gateway's rate service).
  */
-export async function startDashboardHarness(opts: { publicUrl: string }): Promise<DashboardHarness> {
+/** `failedSignInsPerMinute`: the per-IP budget failed sign-ins spend (default the gateway's). */
+export async function startDashboardHarness(opts: { publicUrl: string; failedSignInsPerMinute?: number }): Promise<DashboardHarness> {
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
   let runtime: ServiceRuntime | undefined;
@@ -67,6 +69,7 @@ export async function startDashboardHarness(opts: { publicUrl: string }): Promis
     const dashboard = createDashboardRouter({
       ...rt,
       operatorAuth: new OperatorAuthenticator(rt.db, rt.clock),
+      limiter: new RateLimiter(rt.redis, { prefix: 'dashboard-test:', ...(opts.failedSignInsPerMinute === undefined ? {} : { limits: { ip: opts.failedSignInsPerMinute } }) }),
       payoutActions: new PayoutOperator({ db: rt.db, clock: rt.clock, random: rt.random }),
       fxStatus: async () => {
         if (!gatewayRef) throw new Error('gateway not started yet');
@@ -179,6 +182,9 @@ export async function seedDashboardData(runtime: ServiceRuntime, newCount: numbe
       sequence, ordering_key, store_id, body)
     VALUES (${nextId('whd', clock, random)}, ${endpointId}, ${`${firstReleased}:order.released`}, 'order.released', 3, 'pending', 500, 'HTTP 500',
       ${at(-5 * MINUTE)}, ${at(45 * MINUTE)}, 1, ${firstReleased}, ${storeId}, '{}')`.execute(db);
+
+  await sql`INSERT INTO operator_notices (kind, subject_type, subject_id, message)
+    VALUES ('webhook_endpoint_disabled', 'webhook_endpoint', ${endpointId}, 'Endpoint disabled after 3 days of failures')`.execute(db);
 
   await sql`INSERT INTO chain_cursors (chain, height, block_hash) VALUES ('LTC', 2016, ${'0f'.repeat(32)})`.execute(db);
 
