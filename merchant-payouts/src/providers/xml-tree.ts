@@ -17,6 +17,7 @@ export class XmlSyntaxError extends Error {
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(text: string, offset: number): string {
+  if (!text.includes('&')) return text;
   return text.replace(/&([^;&<]*);/g, (_, ref: string) => {
     if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
     if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
@@ -26,7 +27,7 @@ function decode(text: string, offset: number): string {
   });
 }
 
-const NAME = /^[A-Za-z_][\w.:-]*/;
+const NAME = /[A-Za-z_][\w.:-]*/y;
 const ATTRIBUTE = /\s*([A-Za-z_][\w.:-]*)\s*=\s*("([^"<]*)"|'([^'<]*)')/y;
 
 /**
@@ -42,8 +43,9 @@ export function parseXml(source: string): XmlElement {
     const lt = source.indexOf('<', pos);
     const text = source.slice(pos, lt === -1 ? source.length : lt);
     const top = stack[stack.length - 1];
-    if (top) top.text += decode(text, pos);
-    else if (text.trim().length > 0) throw new XmlSyntaxError('Text outside the root element', pos);
+    if (top) {
+      if (text.length > 0) top.text += decode(text, pos);
+    } else if (text.trim().length > 0) throw new XmlSyntaxError('Text outside the root element', pos);
     if (lt === -1) break;
     pos = lt;
     if (source.startsWith('<?', pos)) {
@@ -63,10 +65,11 @@ export function parseXml(source: string): XmlElement {
       if (!open || open.name !== name) throw new XmlSyntaxError(`Closing </${name}> does not match <${open?.name ?? ''}>`, pos);
       pos = end + 1;
     } else {
-      const nameMatch = NAME.exec(source.slice(pos + 1, pos + 200));
+      NAME.lastIndex = pos + 1;
+      const nameMatch = NAME.exec(source);
       if (!nameMatch) throw new XmlSyntaxError('Malformed tag', pos);
-      const element: XmlElement = { name: nameMatch[0], attributes: {}, children: [], text: '' };
-      let cursor = pos + 1 + nameMatch[0].length;
+      const name = nameMatch[0];
+      let cursor = pos + 1 + name.length;
       const attributes: Record<string, string> = {};
       for (;;) {
         ATTRIBUTE.lastIndex = cursor;
@@ -77,10 +80,10 @@ export function parseXml(source: string): XmlElement {
         attributes[attrName] = decode(attr[3] ?? attr[4] ?? '', cursor);
         cursor = ATTRIBUTE.lastIndex;
       }
-      while (/\s/.test(source[cursor] ?? '')) cursor++;
+      while (cursor < source.length && ' \t\r\n'.includes(source[cursor] as string)) cursor++;
       const selfClosing = source.startsWith('/>', cursor);
-      if (!selfClosing && source[cursor] !== '>') throw new XmlSyntaxError(`Malformed tag <${element.name}>`, cursor);
-      Object.assign(element, { attributes });
+      if (!selfClosing && source[cursor] !== '>') throw new XmlSyntaxError(`Malformed tag <${name}>`, cursor);
+      const element: XmlElement = { name, attributes, children: [], text: '' };
       if (top) top.children.push(element);
       else if (root) throw new XmlSyntaxError('Second root element', pos);
       else root = element;
