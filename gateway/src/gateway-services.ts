@@ -1,8 +1,10 @@
 import { type ServiceRuntime, waitForRedisReady } from '@coinstile/platform';
+import { KyselyQuoteRepository } from '@coinstile/fx-oracle';
 import type { Redis } from 'ioredis';
 import { ApiKeyService } from './auth/api-keys';
 import { OperatorAuthenticator } from './auth/operator-auth';
 import { CheckoutService } from './checkouts/checkout-service';
+import { DeferredQuoteRepository } from './checkouts/deferred-quote-repository';
 import { type FxComponents, startFx } from './fx/fx-components';
 import { RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
 import { StoreService } from './stores/store-service';
@@ -34,10 +36,12 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     spreadBpsOf: (storeId) => stores.spreadBpsOf(storeId),
     ...(options.quoteSigningKey !== undefined ? { quoteSigningKey: options.quoteSigningKey } : {}),
   });
+  const pendingQuotes = new DeferredQuoteRepository(new KyselyQuoteRepository(db.kysely));
   const checkouts = new CheckoutService({
     db,
     stores,
     quotes: fx.quotes,
+    creationQuotes: { service: fx.quoteServiceWith(pendingQuotes), pending: pendingQuotes },
     rates: fx.rates,
     clock,
     random,

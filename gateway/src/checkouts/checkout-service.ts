@@ -42,6 +42,7 @@ import type { StoreService } from '../stores/store-service';
 import { CheckoutWriter } from './checkout-writer';
 import { type CheckoutView, checkoutView, type PaymentUriConfig, type PaymentView, paymentView } from './checkout-view';
 import { CheckoutReservations } from './checkout-reservations';
+import type { DeferredQuoteRepository } from './deferred-quote-repository';
 
 /** Another request with this `Idempotency-Key` is being handled right now. 409 `idempotency_key_in_use`. */
 export class IdempotencyKeyInUseError extends ConflictError {
@@ -68,7 +69,13 @@ export interface CreateCheckoutResult {
 export interface CheckoutServiceOptions {
   readonly db: Database;
   readonly stores: StoreService;
+  /** Locks quotes stored at once (asset chosen later, renewals). */
   readonly quotes: QuoteService;
+  /**
+   * Locks the quotes of new checkouts, stored with the checkout (see `DeferredQuoteRepository`); without
+   * it new checkouts use `quotes`, stored at once.
+   */
+  readonly creationQuotes?: { readonly service: QuoteService; readonly pending: DeferredQuoteRepository };
   readonly rates: RateService;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -136,18 +143,26 @@ export class CheckoutService {
     const ttlMs = store.policy.expiryMinutes * 60_000;
     // The key claim, the address index and the quote are fetched together: two round trips to the
     // database per checkout in all (this, then the insert), each shared with the concurrent requests.
-    const [reservation, lockedQuote] = await Promise.all([
-      this.reservations.reserve({ ...(claim ? { claim } : {}), ...(asset !== undefined ? { wallet: { storeId, asset } } : {}) }),
-      asset === undefined ? Promise.resolve(undefined) : this.lockQuote(storeId, asset, currency, priceMinor, ttlMs).then(
+    const [reserved, lockedQuote] = await Promise.all([
+      this.reservations.reserve({ ...(claim ? { claim } : {}), ...(asset !== undefined ? { wallet: { storeId, asset } } : {}) }).then(
+        (reservation) => ({ reservation }),
+        (error: unknown) => ({ error }),
+      ),
+      asset === undefined ? Promise.resolve(undefined) : this.lockCreationQuote(storeId, asset, currency, priceMinor, ttlMs).then(
         (quote) => ({ quote }),
         (error: unknown) => ({ error }),
       ),
     ]);
+    if ('error' in reserved) {
+      if (lockedQuote && 'quote' in lockedQuote) this.options.creationQuotes?.pending.take(lockedQuote.quote.id);
+      throw reserved.error;
+    }
+    const { reservation } = reserved;
     let index: number | null = null;
     let quote: Quote | undefined;
     if (reservation.kind === 'not_claimed' && claim) {
       // A quote locked for a request that turns out to be a replay or a conflict was shown to no one.
-      if (lockedQuote && 'quote' in lockedQuote) await this.forgetQuote(lockedQuote.quote);
+      if (lockedQuote && 'quote' in lockedQuote) this.options.creationQuotes?.pending.take(lockedQuote.quote.id);
       const begun = await this.idempotency.begin(scope, claim.key, claim.requestHash, { now: claim.now });
       switch (begun.kind) {
         case 'replay':
@@ -170,7 +185,7 @@ export class CheckoutService {
       if (asset !== undefined && (index === null || quote === undefined)) {
         const again = await this.reservations.reserve({ wallet: { storeId, asset } });
         index = again.kind === 'claimed' ? again.index : null;
-        quote = await this.lockQuote(storeId, asset, currency, priceMinor, ttlMs);
+        quote = await this.lockCreationQuote(storeId, asset, currency, priceMinor, ttlMs);
       }
       const createdAt = this.options.clock.now();
       const id = nextId('co', this.options.clock, this.options.random);
@@ -193,9 +208,11 @@ export class CheckoutService {
         items,
       };
       const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
-      await this.writer.insert(checkout, details, claim === undefined ? undefined : { scope, key: claim.key, status: 201, body });
+      const response = claim === undefined ? undefined : { scope, key: claim.key, status: 201, body };
+      await this.writer.insert(checkout, details, response, quote === undefined ? undefined : this.options.creationQuotes?.pending.take(quote.id));
       return { status: 201, body, replayed: false };
     } catch (err) {
+      if (quote !== undefined) this.options.creationQuotes?.pending.take(quote.id);
       if (claim) await this.idempotency.abandon(scope, claim.key);
       throw err;
     }
@@ -325,8 +342,12 @@ export class CheckoutService {
     }
   }
 
+  private lockCreationQuote(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<Quote> {
+    return (this.options.creationQuotes?.service ?? this.options.quotes).lock({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
+  }
+
   private lockQuote(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<Quote> {
-    return this.options.quotes.lock({ storeId, asset, currency, priceMinor, ttlMs: Math.max(1_000, Math.min(MAX_QUOTE_TTL_MS, ttlMs)) });
+    return this.options.quotes.lock({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
   }
 
   /** A locked quote and a never-used address of the store's wallet, fetched together. */
@@ -370,11 +391,6 @@ export class CheckoutService {
     }
   }
 
-  /** Deletes a quote that no checkout took (nothing references it). */
-  private async forgetQuote(quote: Quote): Promise<void> {
-    await this.options.db.kysely.deleteFrom('quotes').where('id', '=', quote.id).execute();
-  }
-
   private async paymentsOf(ids: readonly CheckoutId[]): Promise<Map<string, PaymentView[]>> {
     const byCheckout = new Map<string, PaymentView[]>();
     if (ids.length === 0) return byCheckout;
@@ -392,6 +408,10 @@ export class CheckoutService {
     }
     return byCheckout;
   }
+}
+
+function clampQuoteTtl(ttlMs: number): number {
+  return Math.max(1_000, Math.min(MAX_QUOTE_TTL_MS, ttlMs));
 }
 
 /** Canonical JSON (keys sorted) of the request, hashed: the same body always gives the same hash. */

@@ -1,7 +1,9 @@
 import type { Checkout } from '@coinstile/core';
+import type { Quote } from '@coinstile/fx-oracle';
 import { type CheckoutDetails, type CheckoutsTable, type Database, jsonText } from '@coinstile/platform';
 import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
+import { quoteRow } from './deferred-quote-repository';
 import { GroupCommit } from './group-commit';
 
 /** The response an idempotent request stores with its checkout, for replays. */
@@ -16,12 +18,15 @@ interface NewCheckout {
   readonly checkout: Checkout;
   readonly details: CheckoutDetails;
   readonly response: IdempotentResponse | undefined;
+  /** The locked quote the checkout takes, not stored yet (see `DeferredQuoteRepository`). */
+  readonly quote: Quote | undefined;
 }
 
 /**
  * Writes new checkouts, grouped: the checkouts created within one turn of the event loop go in as one
- * multi-row INSERT, and the same statement stores the responses of their `Idempotency-Key`s (a
- * data-modifying CTE), so a checkout and its replayable response commit together or not at all.
+ * multi-row INSERT, and the same statement stores their locked quotes and the responses of their
+ * `Idempotency-Key`s (data-modifying CTEs), so a checkout, its quote and its replayable response commit
+ * together or not at all.
  */
 export class CheckoutWriter {
   private readonly group: GroupCommit<NewCheckout, void>;
@@ -36,20 +41,24 @@ export class CheckoutWriter {
     );
   }
 
-  insert(checkout: Checkout, details: CheckoutDetails, response?: IdempotentResponse): Promise<void> {
-    return this.group.submit({ checkout, details, response });
+  insert(checkout: Checkout, details: CheckoutDetails, response: IdempotentResponse | undefined, quote: Quote | undefined): Promise<void> {
+    return this.group.submit({ checkout, details, response, quote });
   }
 
   private async write(batch: readonly NewCheckout[]): Promise<void> {
-    const insert = this.db.kysely.insertInto('checkouts').values(batch.map((entry) => toRow(entry.checkout, entry.details)));
+    const checkouts = this.db.kysely.insertInto('checkouts').values(batch.map((entry) => toRow(entry.checkout, entry.details)));
+    const quotes = batch.flatMap((entry) => (entry.quote ? [quoteRow(entry.quote)] : []));
     const responses = batch.flatMap((entry) => (entry.response ? [entry.response] : []));
+    // Data-modifying CTEs always run to completion, whatever the main statement reads from them; the
+    // foreign key from a checkout to its quote is checked at the end of the statement, when both exist.
+    const withQuotes = quotes.length === 0 ? sql`` : sql`quoted AS (${this.db.kysely.insertInto('quotes').values(quotes)}),`;
     if (responses.length === 0) {
-      await insert.execute();
+      if (quotes.length === 0) await checkouts.execute();
+      else await sql`WITH ${withQuotes} inserted AS (${checkouts.returning('id')}) SELECT 1`.execute(this.db.kysely);
       return;
     }
-    // Data-modifying CTEs always run to completion: the INSERT happens whatever the UPDATE matches.
     await sql`
-      WITH inserted AS (${insert.returning('id')})
+      WITH ${withQuotes} inserted AS (${checkouts.returning('id')})
       UPDATE idempotency_keys AS k
          SET response_status = v.status, response_body = v.body::jsonb, completed_at = now()
         FROM (VALUES ${sql.join(

@@ -3,6 +3,7 @@ import {
   BatchingQuoteRepository,
   createRateSources,
   KyselyQuoteRepository,
+  type QuoteRepository,
   QuoteService,
   QuoteTokenSigner,
   RateService,
@@ -34,7 +35,10 @@ export const DEFAULT_DEMO_RATES = [
 /** The FX oracle as the gateway uses it in-process: rates from the shared Redis store, quotes locked in Postgres. */
 export interface FxComponents {
   readonly rates: RateService;
+  /** Locks quotes and stores them at once. */
   readonly quotes: QuoteService;
+  /** A quote service with the same rates, rules and signing key over another repository. */
+  quoteServiceWith(repository: QuoteRepository): QuoteService;
   readonly scheduler: RefreshScheduler;
 }
 
@@ -59,14 +63,17 @@ export async function startFx(runtime: ServiceRuntime, options: StartFxOptions):
   const sources = createRateSources({ names: config.fxSources as readonly RateSourceName[], staticRates });
   const scheduler = new RefreshScheduler({ sources, store, logger: runtime.logger });
   const rates = new RateService({ store, sources });
-  const quotes = new QuoteService({
-    rates,
-    repository: new BatchingQuoteRepository(new KyselyQuoteRepository(runtime.db.kysely)),
-    signer: new QuoteTokenSigner(options.quoteSigningKey ?? randomBytes(32)),
-    rules: { rulesFor: async (storeId) => ({ spreadBps: await options.spreadBpsOf(storeId) }) },
-    random: runtime.random,
-  });
+  const signer = new QuoteTokenSigner(options.quoteSigningKey ?? randomBytes(32));
+  const quoteServiceWith = (repository: QuoteRepository): QuoteService =>
+    new QuoteService({
+      rates,
+      repository,
+      signer,
+      rules: { rulesFor: async (storeId) => ({ spreadBps: await options.spreadBpsOf(storeId) }) },
+      random: runtime.random,
+    });
+  const quotes = quoteServiceWith(new BatchingQuoteRepository(new KyselyQuoteRepository(runtime.db.kysely)));
   await scheduler.start();
   runtime.lifecycle.register(closeableComponent('fx-refresh', () => scheduler.stop()));
-  return { rates, quotes, scheduler };
+  return { rates, quotes, quoteServiceWith, scheduler };
 }
