@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema';
+import type { Database } from '../db/database';
 import { safeConfigView } from '../config/load-config';
 import { closeableComponent } from '../lifecycle/components';
 import type { Lifecycle } from '../lifecycle/lifecycle';
@@ -8,9 +9,19 @@ import { type StartEmbeddedHardhatOptions, startEmbeddedHardhat } from './embedd
 import { type StartEmbeddedLitecoindOptions, startEmbeddedLitecoind } from './embedded-litecoind';
 
 export interface WithEmbeddedChainsOptions {
+  /**
+   * The store of record. The embedded Hardhat chain is new at every start, so the `ethereum` follower's
+   * cursor and remembered blocks from the previous run describe a chain that is gone: given the database,
+   * they are forgotten when the embedded Hardhat node starts, and the follower starts afresh at the new
+   * chain's tip. Without it, a follower that ran before stops at "reorganisation deeper than …".
+   */
+  readonly database?: Database;
   readonly litecoind?: StartEmbeddedLitecoindOptions;
   readonly hardhat?: StartEmbeddedHardhatOptions;
 }
+
+/** The EVM follower's chain name in `chain_cursors` / `chain_recent_blocks`. */
+const EVM_CHAIN = 'ethereum';
 
 /**
  * The embedded default's chains: for a Litecoin node the operator did not configure (`LTC_RPC_URL` unset)
@@ -20,7 +31,8 @@ export interface WithEmbeddedChainsOptions {
  * is registered with `lifecycle` (register this before the services that read the chains, so they stop
  * first). A missing binary or package is a logged notice with the install hint, not a failure; a node
  * that is there but does not start is (`EmbeddedChainStartError`), after stopping what did start.
- * With `NODE_ENV=production` nothing is started: production names its nodes.
+ * With `NODE_ENV=production` nothing is started: production names its nodes. Pass `opts.database` (see
+ * there) and call this before the chain followers start.
  */
 export async function withEmbeddedChains(
   config: Config,
@@ -52,6 +64,7 @@ export async function withEmbeddedChains(
     try {
       const node = await startEmbeddedHardhat(dataDir, log, opts.hardhat);
       lifecycle.register(closeableComponent('embedded-hardhat', () => node.stop()));
+      if (opts.database !== undefined) await forgetEvmFollowerProgress(opts.database, log);
       eth = {
         ethRpcUrl: node.rpcUrl,
         ethChainId: config.ethChainId ?? node.chainId,
@@ -65,4 +78,15 @@ export async function withEmbeddedChains(
   const filled: Config = { ...config, ...ltc, ...eth };
   Object.defineProperty(filled, 'toJSON', { value: () => safeConfigView(filled), enumerable: false });
   return Object.freeze(filled);
+}
+
+async function forgetEvmFollowerProgress(database: Database, log: Logger): Promise<void> {
+  const forgotten = await database.transaction(async (trx) => {
+    const cursor = await trx.deleteFrom('chain_cursors').where('chain', '=', EVM_CHAIN).returning('height').executeTakeFirst();
+    await trx.deleteFrom('chain_recent_blocks').where('chain', '=', EVM_CHAIN).execute();
+    return cursor;
+  });
+  if (forgotten !== undefined) {
+    log.info({ previousHeight: String(forgotten.height) }, 'embedded Hardhat chain is new: the EVM follower starts again at its tip');
+  }
 }

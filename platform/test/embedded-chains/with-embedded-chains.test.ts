@@ -2,7 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { bitcoinRpc, evmRpc, Lifecycle, loadConfig, readEmbeddedHardhatEndpoint, readEmbeddedLitecoindEndpoint, withEmbeddedChains } from '../../src';
+import {
+  bitcoinRpc,
+  type Database,
+  evmRpc,
+  Lifecycle,
+  loadConfig,
+  migrateToLatest,
+  openDatabase,
+  readEmbeddedHardhatEndpoint,
+  readEmbeddedLitecoindEndpoint,
+  withEmbeddedChains,
+} from '../../src';
 import { isProcessRunning } from '../process-alive';
 
 interface LogLine {
@@ -20,6 +31,7 @@ function capturingLogger() {
 describe('withEmbeddedChains', () => {
   let dataDir: string;
   let lifecycle: Lifecycle | undefined;
+  let database: Database | undefined;
 
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'coinstile-with-chains-'));
@@ -27,14 +39,26 @@ describe('withEmbeddedChains', () => {
   afterEach(async () => {
     await lifecycle?.shutdown('test over');
     lifecycle = undefined;
+    await database?.close();
+    database = undefined;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('fills the chain settings the operator left unset from embedded nodes, keeps those it set, and the lifecycle stops the nodes', async () => {
+  it('fills the chain settings the operator left unset from embedded nodes, keeps those it set, forgets the EVM follower progress of the last run, and the lifecycle stops the nodes', async () => {
     const { logger, lines } = capturingLogger();
     lifecycle = new Lifecycle({ logger, shutdownTimeoutMs: 30_000 });
+    database = await openDatabase({ dataDir });
+    await migrateToLatest(database);
+    // What the followers remembered of the previous run's chains.
+    for (const chain of ['ethereum', 'litecoin']) {
+      await database.kysely.insertInto('chain_cursors').values({ chain, height: '40', block_hash: `0x${chain}40` }).execute();
+      await database.kysely.insertInto('chain_recent_blocks').values({ chain, height: '40', hash: `0x${chain}40`, parent_hash: `0x${chain}39` }).execute();
+    }
     const config = loadConfig({ COINSTILE_DATA_DIR: dataDir, ETH_CHAIN_ID: '31337' }, { cwd: dataDir });
-    const filled = await withEmbeddedChains(config, dataDir, logger, lifecycle);
+    const filled = await withEmbeddedChains(config, dataDir, logger, lifecycle, { database });
+    // Hardhat's chain is new; litecoind's persisted chain is the same one.
+    expect((await database.kysely.selectFrom('chain_cursors').select('chain').execute()).map((r) => r.chain)).toEqual(['litecoin']);
+    expect((await database.kysely.selectFrom('chain_recent_blocks').select('chain').execute()).map((r) => r.chain)).toEqual(['litecoin']);
 
     expect(filled.ltcNetwork).toBe('regtest');
     expect(filled.ltcRpcUrl).toBe(readEmbeddedLitecoindEndpoint(dataDir)?.rpcUrl);
