@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { parseFiatCurrency, type Clock, type PayoutId, type StoreId } from '@coinstile/core';
 import { cryptoRandomSource, migrateToLatest, openDatabase, type Database } from '@coinstile/platform';
 import type { PostgresServer } from '@coinstile/testkit';
-import { OrderReleaser, PayoutScheduler, pipelineKysely } from '../../../src';
+import { pipelineKysely, SettlementProcessor } from '../../../src';
 import { insertStore, settleCheckout } from '../../support/pipeline-fixtures';
 
 export const random = cryptoRandomSource;
@@ -46,8 +46,7 @@ export async function storeWith(db: Database, currency: string, account?: TestAc
 export async function scheduledPayout(db: Database, clock: Clock, storeId: StoreId, currency: string, priceMinor: bigint): Promise<{ payoutId: PayoutId; amountMinor: bigint }> {
   parseFiatCurrency(currency);
   const checkoutId = await settleCheckout(db, storeId, { currency, priceMinor });
-  await new OrderReleaser({ db, clock, random }).release(checkoutId);
-  await new PayoutScheduler({ db, clock, random }).schedule(checkoutId);
+  await new SettlementProcessor({ db, clock, random }).process(checkoutId);
   const row = await pipelineKysely(db)
     .selectFrom('payouts')
     .select(['id', 'amount_minor', 'status'])
