@@ -209,6 +209,32 @@ describe('addresses', () => {
   });
 });
 
+describe('addresses across stores', () => {
+  it('concurrent checkouts of several stores and assets, mixed in the same batches, each get their own wallet index', async () => {
+    const stores = await Promise.all([0, 1, 2].map(() => activeStoreWithKey(h, ['checkouts:write'])));
+    const requests = Array.from({ length: 90 }, (_, i) => ({ store: stores[i % 3]!, asset: i % 2 === 0 ? 'BTC' : 'ETH' }));
+    const results = await Promise.all(
+      requests.map((r, i) => create({ orderId: `M-${i}`, amount: '1000', currency: 'JPY', asset: r.asset }, r.store.key, { 'idempotency-key': `m-${i}` })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(90).fill(201));
+    for (const s of stores) {
+      const detail = await h.request('GET', `/v1/stores/${s.storeId}`, { token: OPERATOR_TOKEN });
+      for (const asset of ['BTC', 'ETH'] as const) {
+        const wallet = parseReceivingWallet(asset, 'mainnet', detail.body.wallets[asset].extendedPublicKey);
+        const rows = await h.runtime.db.kysely
+          .selectFrom('checkouts')
+          .select(['address', 'derivation_index'])
+          .where('store_id', '=', s.storeId)
+          .where('asset', '=', asset)
+          .orderBy('derivation_index')
+          .execute();
+        expect(rows.map((r) => Number(r.derivation_index))).toEqual(Array.from({ length: 15 }, (_, i) => i));
+        for (const row of rows) expect(row.address).toBe(deriveAddress(wallet, Number(row.derivation_index)));
+      }
+    }
+  });
+});
+
 describe('GET, list and cancel', () => {
   it("gets a checkout with its payments; another store's checkout is not found", async () => {
     const created = await create({ orderId: 'G-1', amount: '4980', currency: 'JPY', asset: 'BTC' });

@@ -76,7 +76,8 @@ export class CheckoutReservations {
       ),
       alloc AS (
         INSERT INTO store_wallet_indexes AS w (store_id, asset, next_index)
-        SELECT store_id, asset, n FROM counts
+        -- Counters locked in one order by every statement: concurrent batches cannot deadlock.
+        SELECT store_id, asset, n FROM counts ORDER BY store_id, asset
         ON CONFLICT (store_id, asset) DO UPDATE SET next_index = w.next_index + EXCLUDED.next_index
         RETURNING w.store_id, w.asset, w.next_index
       )
