@@ -95,6 +95,16 @@ function operatorTokenIdOf(res: Response): string {
   return caller.via === 'session' ? caller.session.tokenId : caller.tokenId;
 }
 
+/** The host of an `Origin` header; undefined when absent or opaque (`null`). */
+function originHost(origin: string | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function cookieValue(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
@@ -214,9 +224,8 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
   const sameOriginWrites: RequestHandler = (req, res, next) => {
     const caller = callerOf(res);
     if (caller.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD') {
-      const origin = req.get('origin');
       const host = req.get('host');
-      if (origin === undefined || host === undefined || new URL(origin).host !== host) {
+      if (host === undefined || originHost(req.get('origin')) !== host) {
         res.status(403).type('text/plain').send('Cross-origin request refused\n');
         return;
       }
@@ -358,7 +367,9 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     if (!job) throw new NotFoundError('job', jobId);
     const state = await job.getState();
     if (state !== 'failed') throw new ConflictError(`Job ${jobId} is ${state}, not failed`, { state }, 'job_not_failed');
-    await job.retry('failed');
+    // A fresh set of attempts: the operator retries after fixing the cause, and the job should again ride
+    // out transient failures with its backoff rather than fail on the first hiccup.
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     deps.logger.info({ queue: queueName, jobId, operatorTokenId: operatorTokenIdOf(res) }, 'failed job retried by the operator');
     redirectDone(req, res, 'jobRetried');
   });

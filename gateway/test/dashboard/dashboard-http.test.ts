@@ -235,8 +235,17 @@ describe('pages', () => {
     expect(api.status).toBe(200);
     expect(api.text).toContain('release-order');
     // Writes through bull-board's API must come from this origin.
-    const crossSite = await request('PUT', `/dashboard/queues/api/queues/release-order/${failedJobId}/retry/failed`, { cookie, headers: { origin: 'https://evil.example' } });
+    const crossSite = await request('PUT', `/dashboard/queues/api/queues/release-order/${failedJobId}/retry`, { cookie, headers: { origin: 'https://evil.example' } });
     expect(crossSite.status).toBe(403);
+    const opaque = await request('PUT', `/dashboard/queues/api/queues/release-order/${failedJobId}/retry`, { cookie, headers: { origin: 'null' } });
+    expect(opaque.status).toBe(403);
+    const noOrigin = await request('PUT', `/dashboard/queues/api/queues/release-order/${failedJobId}/retry`, { cookie });
+    expect(noOrigin.status).toBe(403);
+    // bull-board's own UI (same origin) may retry.
+    const other = await failOneJob(harness.releaseQueue, harness.runtime.redisUrl, 'retried through bull-board');
+    const sameOrigin = await request('PUT', `/dashboard/queues/api/queues/release-order/${other}/retry`, { cookie, headers: { origin: harness.url } });
+    expect(sameOrigin.status).toBeLessThan(300);
+    expect(await (await harness.releaseQueue.getJob(other))?.getState()).toBe('waiting');
     expect(await (await harness.releaseQueue.getJob(failedJobId))?.getState()).toBe('failed');
   });
 });
@@ -254,7 +263,9 @@ describe('actions', () => {
     const ok = await request('POST', path, { cookie, form: { _csrf: csrf, lang: 'en' } });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toContain('done=jobRetried');
-    expect(await (await harness.releaseQueue.getJob(failedJobId))?.getState()).toBe('waiting');
+    const retried = await harness.releaseQueue.getJob(failedJobId);
+    expect(await retried?.getState()).toBe('waiting');
+    expect(retried?.attemptsMade).toBe(0);
     const page = await request('GET', ok.headers.get('location') ?? '', { cookie });
     expect(page.text).toContain('Job moved back to waiting.');
     expect(page.text).not.toContain(`data-job-id="${failedJobId}"`);

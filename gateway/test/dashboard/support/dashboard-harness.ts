@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,26 +203,25 @@ export async function seedDashboardData(runtime: ServiceRuntime, newCount: numbe
   };
 }
 
-/** Adds a job to `queue` and lets a worker fail it once (attempts: 1), so it sits in the failed set. */
+/**
+ * Adds a job to `queue` and fails it through a worker, so it sits in the failed set with `reason`. The
+ * job is added LIFO (taken before the waiting ones) and processed by hand (`getNextJob`, then
+ * `moveToFailed` without fetching the next), so no other job of the queue is touched.
+ */
 export async function failOneJob(queue: Queue, redisUrl: string, reason: string): Promise<string> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const worker = new Worker(
-    queue.name,
-    async () => {
-      throw new Error(reason);
-    },
-    { connection, prefix: QUEUE_PREFIX, autorun: false },
-  );
+  const worker = new Worker(queue.name, null, { connection, prefix: QUEUE_PREFIX, autorun: false });
   try {
-    const failed = new Promise<void>((resolve) => worker.once('failed', () => resolve()));
-    const job = await queue.add(
+    const added = await queue.add(
       'checkout.settled',
       { eventId: 'evt_dashboard_test', eventType: 'checkout.settled', aggregateType: 'checkout', aggregateId: 'co_dashboardtest' },
-      { attempts: 1, jobId: `dashboard-test-${Date.now()}` },
+      { attempts: 1, lifo: true, jobId: `dashboard-test-${randomUUID()}` },
     );
-    void worker.run();
-    await failed;
-    return String(job.id);
+    const token = randomUUID();
+    const job = await worker.getNextJob(token, { block: false });
+    if (job?.id !== added.id) throw new Error(`expected to take job ${added.id}, took ${job?.id}`);
+    await job.moveToFailed(new Error(reason), token, false);
+    return String(added.id);
   } finally {
     await worker.close();
     connection.disconnect();
