@@ -15,3 +15,4 @@ export { readPain001, Pain001FormatError, type Pain001File, type Pain001FileTran
 export { toSepaText, idToSepa, idFromSepa } from './providers/sepa-text';
 export { reconcilePayouts, type CurrencyReconciliation, type Discrepancy, type DiscrepancyKind, type ReconcileOptions, type ReconciliationReport } from './reconciliation/payout-reconciliation';
 export { exportPayoutsCsv, csvCell, toCsv, type PayoutsCsvFilter } from './reconciliation/payouts-csv';
+export { payoutSetupFromEnv, routeByCurrency, PayoutConfigError, type PayoutSetup } from './providers/payout-provider-config';
