@@ -39,18 +39,22 @@ export interface TestResponse {
 
 export interface HarnessOptions extends StartGatewayOptions {
   readonly env?: Record<string, string>;
+  /** `pglite`: the embedded database `npm start` uses, in the harness's data folder. Default `postgres`. */
+  readonly engine?: 'postgres' | 'pglite';
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
+  const { engine: _engine, env: _env, ...gatewayOptions } = options;
   const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-gateway-'));
   let runtime: ServiceRuntime | undefined;
   try {
-    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    const pglite = options.engine === 'pglite';
+    [postgres, redis] = await Promise.all([pglite ? Promise.resolve(undefined) : startPostgres(), startRedis()]);
     const config = loadConfig(
       {
-        DATABASE_URL: await postgres.createDatabase(),
+        ...(postgres ? { DATABASE_URL: await postgres.createDatabase() } : {}),
         REDIS_URL: redis.url,
         COINSTILE_DATA_DIR: dataDir,
         COINSTILE_OPERATOR_TOKEN: OPERATOR_TOKEN,
@@ -68,11 +72,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Gatewa
     );
     const logs: string[] = [];
     runtime = await createServiceRuntime(config, { service: 'gateway-test', logDestination: { write: (line) => void logs.push(line) } });
-    const gateway = await startGateway(runtime, { port: 0, ...options });
+    const gateway = await startGateway(runtime, { port: 0, ...gatewayOptions });
     const url = gateway.listenUrl;
     const rt = runtime;
     const pg = postgres;
-    const rd = redis;
+    const rd = redis!;
     return {
       url,
       logs,
@@ -97,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Gatewa
       },
       async stop() {
         await rt.lifecycle.shutdown('test over');
-        await Promise.allSettled([pg.stop(), rd.stop()]);
+        await Promise.allSettled([pg?.stop(), rd.stop()]);
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
