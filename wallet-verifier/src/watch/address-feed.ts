@@ -1,4 +1,5 @@
 import type { CheckoutId, CryptoAsset } from '@coinstile/core';
+import { sql } from 'kysely';
 import type { Database } from '@coinstile/platform';
 import { asVerifierDb } from '../payments/verifier-schema';
 
@@ -13,6 +14,8 @@ export interface WatchedAddress {
 
 /** How long a hole in `address_seq` is re-queried: a transaction holding that number may still commit. */
 const GAP_RETRY_MS = 60_000;
+/** No checkout transaction stays open longer than this (the bound the re-reads above rely on). */
+const IN_FLIGHT_MS = 60_000;
 /** Holes remembered at most (a huge jump means rolled-back numbers, not transactions in flight). */
 const MAX_GAPS = 10_000;
 const LOAD_PAGE = 50_000;
@@ -21,30 +24,55 @@ const LOAD_PAGE = 50_000;
  * New checkout addresses for the given assets, by polling the indexed `checkouts.address_seq` (given by
  * a trigger when a checkout gets an address). Sequence numbers are handed out at INSERT but become visible
  * at COMMIT, so a lower number can appear after a higher one: every hole below the high-water mark is
- * re-queried for a minute, long past any checkout transaction.
+ * re-queried for a minute, long past any checkout transaction. The initial load reads only what is still
+ * watched (not every checkout ever made), so it cannot see holes: recent checkouts below its mark are
+ * re-read for a minute instead.
  */
 export class AddressFeed {
   #highWater = 0;
   readonly #gaps = new Map<number, number>();
+  /** After `loadAll`: recent checkouts numbered below its mark are re-read until `untilMs`. */
+  #recheck: { upTo: number; since: Date; untilMs: number } | undefined;
+  /** Numbers already returned within the recheck window. */
+  readonly #recheckSeen = new Set<number>();
 
   constructor(
     private readonly db: Database,
     private readonly assets: readonly CryptoAsset[],
   ) {}
 
-  /** Every address still to watch at `now` (monitoring window open, not cancelled), paged; sets the mark. */
+  /**
+   * Every address still to watch at `now` (its asset, not cancelled, monitoring window open), paged;
+   * moves the mark to the highest number given so far. Numbers below it held by transactions still in
+   * flight are invisible to this read: recent checkouts below the mark are re-read for a while.
+   */
   async loadAll(now: Date): Promise<WatchedAddress[]> {
+    const kysely = asVerifierDb(this.db.kysely);
+    const top = await kysely.selectFrom('checkouts').select(sql<string | null>`max(address_seq)`.as('max')).executeTakeFirst();
+    const mark = Number(top?.max ?? 0);
+    const since = new Date(now.getTime() - IN_FLIGHT_MS);
     const all: WatchedAddress[] = [];
+    let after = 0;
     for (;;) {
       const rows = await this.#select()
-        .where('address_seq', '>', String(this.#highWater))
+        .where('address_seq', '>', String(after))
+        .where('address_seq', '<=', String(mark))
+        .where('asset', 'in', [...this.assets])
+        .where('status', '<>', 'cancelled')
+        .where('monitoring_until', '>', now)
         .orderBy('address_seq')
         .limit(LOAD_PAGE)
         .execute();
-      this.#advance(rows, now.getTime());
-      for (const r of rows) if (this.#wanted(r, now)) all.push(toAddress(r));
-      if (rows.length < LOAD_PAGE) break;
+      for (const r of rows) {
+        all.push(toAddress(r));
+        if (r.created_at >= since) this.#recheckSeen.add(Number(r.address_seq));
+      }
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < LOAD_PAGE) break;
+      after = Number(last.address_seq);
     }
+    this.#highWater = Math.max(this.#highWater, mark);
+    this.#recheck = { upTo: mark, since, untilMs: now.getTime() + IN_FLIGHT_MS };
     return all;
   }
 
@@ -53,16 +81,31 @@ export class AddressFeed {
     const nowMs = now.getTime();
     for (const [seq, until] of this.#gaps) if (until < nowMs) this.#gaps.delete(seq);
     const gaps = [...this.#gaps.keys()].map(String);
+    const recheck = this.#recheck !== undefined && this.#recheck.untilMs >= nowMs ? this.#recheck : undefined;
+    if (recheck === undefined) {
+      this.#recheck = undefined;
+      this.#recheckSeen.clear();
+    }
     const rows = await this.#select()
-      .where((eb) =>
-        gaps.length === 0
-          ? eb('address_seq', '>', String(this.#highWater))
-          : eb.or([eb('address_seq', '>', String(this.#highWater)), eb('address_seq', 'in', gaps)]),
-      )
+      .where((eb) => {
+        const conditions = [eb('address_seq', '>', String(this.#highWater))];
+        if (gaps.length > 0) conditions.push(eb('address_seq', 'in', gaps));
+        if (recheck !== undefined) {
+          conditions.push(eb.and([eb('address_seq', '<=', String(recheck.upTo)), eb('created_at', '>=', recheck.since)]));
+        }
+        return eb.or(conditions);
+      })
       .orderBy('address_seq')
       .execute();
-    this.#advance(rows, nowMs);
-    return rows.filter((r) => this.#wanted(r, now)).map(toAddress);
+    const fresh = rows.filter((r) => {
+      const seq = Number(r.address_seq);
+      if (recheck === undefined || seq > recheck.upTo) return true;
+      if (this.#recheckSeen.has(seq)) return false;
+      this.#recheckSeen.add(seq);
+      return true;
+    });
+    this.#advance(fresh, nowMs);
+    return fresh.filter((r) => this.#wanted(r, now)).map(toAddress);
   }
 
   /** Moves the mark over `rows` (in `address_seq` order), remembering the holes left below it. */

@@ -154,4 +154,22 @@ describe('payments on litecoind regtest, matched by the block follower', () => {
     expect((await h.checkout(late!.id as never)).status).toBe('settled');
     expect((await h.checkout(lateInMempool!.id as never)).status).toBe('processing');
   });
+
+  it('a follower starting while a checkout transaction is in flight still picks that address up once it commits', async () => {
+    let inFlight: { id: string; address: string } | undefined;
+    let restarted: UtxoChainFollower | undefined;
+    await h.db.transaction(async (trx) => {
+      inFlight = await h.createCheckout({ dueLitoshi: 6_000_000n }, trx);
+      await h.createCheckout({ dueLitoshi: 6_000_000n });
+      restarted = h.follower();
+      await restarted.start();
+    });
+    await h.node.sendToAddress(inFlight!.address, ltc(6_000_000n));
+    await restarted!.syncOnce();
+    expect((await h.checkout(inFlight!.id as never)).status).toBe('processing');
+    await h.node.mine(1);
+    await restarted!.syncOnce();
+    expect((await h.checkout(inFlight!.id as never)).status).toBe('settled');
+    expect(await h.events(inFlight!.id as never)).toEqual(['checkout.processing', 'checkout.settled']);
+  });
 });
