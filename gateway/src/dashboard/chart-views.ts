@@ -91,7 +91,7 @@ export function systemPage(
   const fx =
     data.fx === null
       ? html`<p class="muted">${m.fx.unavailable}</p>`
-      : html`<div class="card"><table data-testid="fx-sources"><thead><tr><th>${m.fx.source}</th><th>${m.fx.breaker}</th><th>${m.fx.lastSuccess}</th><th class="hide-narrow">${m.fx.lastError}</th><th class="hide-narrow">Pairs</th></tr></thead><tbody>${data.fx.map(
+      : html`<div class="card"><table data-testid="fx-sources"><thead><tr><th>${m.fx.source}</th><th>${m.fx.breaker}</th><th>${m.fx.lastSuccess}</th><th class="hide-narrow">${m.fx.lastError}</th><th class="hide-narrow">${m.pairs}</th></tr></thead><tbody>${data.fx.map(
           (s) => html`<tr data-testid="fx-source"><td>${s.source}${s.demo ? html` <span class="badge">${m.fx.demo}</span>` : null}</td><td><span class="badge">${s.health ? `${s.health.breaker.status} (${s.health.breaker.consecutiveFailures})` : m.none}</span></td><td>${
             s.health?.lastSuccessAtMs == null ? m.none : m.ago(ctx.nowMs - s.health.lastSuccessAtMs)
           }</td><td class="reason hide-narrow">${s.health?.lastError ? `${s.health.lastError.kind}: ${s.health.lastError.message}` : ''}</td><td class="hide-narrow">${s.values.length}</td></tr>`,

@@ -57,6 +57,8 @@ export interface DashboardMessages {
   readonly released: string;
   readonly payout: string;
   readonly confirmations: string;
+  readonly address: string;
+  readonly pairs: string;
   readonly state: string;
   readonly published: string;
   readonly notPublished: string;
@@ -160,6 +162,8 @@ const EN: DashboardMessages = {
   released: 'Released',
   payout: 'Payout',
   confirmations: 'Confirmations',
+  address: 'Address',
+  pairs: 'Pairs',
   state: 'State',
   published: 'Published',
   notPublished: 'not yet',
@@ -255,6 +259,8 @@ const JA: DashboardMessages = {
   released: 'リリース',
   payout: '支払',
   confirmations: '承認数',
+  address: 'アドレス',
+  pairs: '通貨ペア',
   state: '状態',
   published: '発行',
   notPublished: '未発行',

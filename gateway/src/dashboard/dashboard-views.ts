@@ -104,11 +104,22 @@ function ageCell(m: DashboardMessages, ctx: ViewContext, ageMs: number | null): 
   return ageMs === null ? m.none : formatAge(ageMs, ctx.locale);
 }
 
+/** Red: failures, or work stuck over an hour; amber: work in flight. Escrow holds wait by design. */
 function stageTone(stage: StageCount): string {
   if (stage.count === 0) return '';
-  const bad = stage.stage === 'payouts_failed' || stage.stage === 'webhooks_failing';
-  // Anything waiting more than an hour needs a look, whatever the stage.
-  return bad || (stage.oldestAgeMs ?? 0) > 3_600_000 ? 'bad' : 'busy';
+  switch (stage.stage) {
+    case 'payouts_failed':
+    case 'webhooks_failing':
+      return 'bad';
+    case 'payouts_reserved':
+      return 'busy';
+    case 'checkouts_processing':
+    case 'checkouts_settled_unreleased':
+    case 'payouts_scheduled':
+    case 'payouts_sent':
+    case 'webhooks_pending':
+      return (stage.oldestAgeMs ?? 0) > 3_600_000 ? 'bad' : 'busy';
+  }
 }
 
 export interface QueuePageData {
@@ -268,7 +279,7 @@ export function checkoutDetailPage(ctx: ViewContext, d: CheckoutDetail): string 
 <dt>${m.status}</dt><dd><span class="badge ${c.status}" data-testid="checkout-status">${c.status}</span>${c.exception === 'none' ? null : html` <span class="badge">${c.exception}</span>`}${c.invalidReason ? html` <span class="badge">${c.invalidReason}</span>` : null}</dd>
 <dt>${m.amount}</dt><dd>${fiat(c.priceMinor, c.currency, ctx.locale)}</dd>
 <dt>${m.asset}</dt><dd>${crypto(c.amountDueBase, c.asset)} → ${crypto(c.amountPaidBase, c.asset)}</dd>
-<dt>Address</dt><dd class="mono">${c.address ?? m.none}</dd>
+<dt>${m.address}</dt><dd class="mono">${c.address ?? m.none}</dd>
 <dt>${m.created}</dt><dd>${formatTime(c.createdAt)}</dd>
 <dt>${m.settled}</dt><dd>${formatTime(c.settledAt)}</dd>
 <dt>${m.released}</dt><dd data-testid="released-at">${formatTime(d.releasedAt)}</dd>

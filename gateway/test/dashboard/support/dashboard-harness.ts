@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { nextId } from '@coinstile/core';
 import {
   createServiceRuntime,
   cryptoRandomSource,
+  httpServerComponent,
   loadConfig,
   PIPELINE_QUEUES,
   QUEUE_PREFIX,
@@ -14,21 +16,17 @@ import {
 } from '@coinstile/platform';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { Queue, Worker } from 'bullmq';
-import { Router } from 'express';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { PayoutOperator } from '../../../../merchant-payouts/src/batching/payout-operator';
-import { type RunningGateway, startGateway } from '../../../src';
-import { OperatorAuthenticator } from '../../../src/auth/operator-auth';
-import { RateLimiter } from '../../../src/rate-limit/rate-limiter';
-import { createDashboardRouter } from '../../../src/dashboard';
+import { createGatewayApp, createGatewayServices, ensureOperatorToken } from '../../../src';
+import { dashboardFor } from '../../../src/dashboard';
 
 export const OPERATOR_TOKEN = 'dashboard-operator-token-0123456789abcdef';
 
 export interface DashboardHarness {
   readonly url: string;
   readonly runtime: ServiceRuntime;
-  readonly gateway: RunningGateway;
   readonly logs: string[];
   /** A queue handle on the pipeline's `release-order` queue (the test's own connection). */
   readonly releaseQueue: Queue;
@@ -36,8 +34,8 @@ export interface DashboardHarness {
 }
 
 /**
- * The whole gateway on a real PostgreSQL and redis-server with the dashboard mounted at `/dashboard`
- * (payout actions from merchant-payouts' `PayoutOperator`, FX status from the gateway's rate service).
+ * The whole gateway app on a real PostgreSQL and redis-server, composed as `startGateway` does, with the
+ * dashboard mounted through `dashboardFor` (payout actions from merchant-payouts' `PayoutOperator`).
  */
 /** `failedSignInsPerMinute`: the per-IP budget failed sign-ins spend (default the gateway's). */
 export async function startDashboardHarness(opts: { publicUrl: string; failedSignInsPerMinute?: number }): Promise<DashboardHarness> {
@@ -66,29 +64,25 @@ export async function startDashboardHarness(opts: { publicUrl: string; failedSig
     const logs: string[] = [];
     runtime = await createServiceRuntime(config, { service: 'dashboard-test', logDestination: { write: (line) => void logs.push(line) } });
     const rt = runtime;
-    let gatewayRef: RunningGateway | undefined;
-    const dashboard = createDashboardRouter({
-      ...rt,
-      operatorAuth: new OperatorAuthenticator(rt.db, rt.clock),
-      limiter: new RateLimiter(rt.redis, { prefix: 'dashboard-test:', ...(opts.failedSignInsPerMinute === undefined ? {} : { limits: { ip: opts.failedSignInsPerMinute } }) }),
+    await ensureOperatorToken(rt.db, { configuredToken: rt.config.operatorToken, clock: rt.clock, random: rt.random });
+    const services = await createGatewayServices(rt, opts.failedSignInsPerMinute === undefined ? {} : { rateLimits: { ip: opts.failedSignInsPerMinute } });
+    const dashboard = dashboardFor(rt, services, {
       payoutActions: new PayoutOperator({ db: rt.db, clock: rt.clock, random: rt.random }),
-      fxStatus: async () => {
-        if (!gatewayRef) throw new Error('gateway not started yet');
-        return gatewayRef.services.fx.rates.sourceStatuses();
-      },
       sampleIntervalMs: 500,
     });
-    const gateway = await startGateway(rt, { port: 0, routers: [Router().use('/dashboard', dashboard)] });
-    gatewayRef = gateway;
+    const server = createGatewayApp({ ...rt, services }, { routers: [dashboard] }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    rt.lifecycle.register(httpServerComponent(server));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
     queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const releaseQueue = new Queue(PIPELINE_QUEUES.releaseOrder, { connection: queueConnection, prefix: QUEUE_PREFIX });
     const pg = postgres;
     const rd = redis;
     const qc = queueConnection;
     return {
-      url: gateway.listenUrl,
+      url: `http://127.0.0.1:${port}`,
       runtime: rt,
-      gateway,
       logs,
       releaseQueue,
       async stop() {
