@@ -76,8 +76,8 @@ export class HttpPayoutProvider implements PayoutProvider {
         reference: p.reference,
       };
       const res = await this.#withRetries(p.payoutId, () => this.#request('POST', 'payouts', body, p.payoutId));
-      if (res.status === 409) return toSubmission(p.payoutId, res.body, 'submitted');
-      if (res.status >= 200 && res.status < 300) return toSubmission(p.payoutId, res.body, null);
+      if (res.status === 409) return toSubmission(this.name, p.payoutId, res.body, 'submitted');
+      if (res.status >= 200 && res.status < 300) return toSubmission(this.name, p.payoutId, res.body, null);
       return { payoutId: p.payoutId, status: 'failed', providerReference: p.payoutId, failureReason: `HTTP ${res.status}: ${failureText(res)}` };
     });
   }
@@ -86,7 +86,7 @@ export class HttpPayoutProvider implements PayoutProvider {
     const answers = await this.#pool(payoutIds, async (id) => {
       const res = await this.#withRetries(id, () => this.#request('GET', `payouts/${encodeURIComponent(id)}`, undefined, undefined));
       if (res.status === 404) return null;
-      if (res.status >= 200 && res.status < 300) return toSubmission(id, res.body, null);
+      if (res.status >= 200 && res.status < 300) return toSubmission(this.name, id, res.body, null);
       throw new PayoutProviderUnavailableError(this.name, `Status of ${id}: HTTP ${res.status}`);
     });
     return answers.filter((a): a is PayoutSubmission => a !== null);
@@ -187,7 +187,7 @@ function failureText(res: ApiResponse): string {
 }
 
 /** Maps the API's payout object; `fallback` when it carries no status (a bare 409). */
-function toSubmission(payoutId: PayoutId, body: ApiPayout | null, fallback: 'submitted' | null): PayoutSubmission {
+function toSubmission(provider: string, payoutId: PayoutId, body: ApiPayout | null, fallback: 'submitted' | null): PayoutSubmission {
   const reference = typeof body?.id === 'string' && body.id.length > 0 ? body.id : payoutId;
   switch (body?.status) {
     case 'pending':
@@ -199,6 +199,6 @@ function toSubmission(payoutId: PayoutId, body: ApiPayout | null, fallback: 'sub
       return { payoutId, status: 'failed', providerReference: reference, failureReason: typeof body.failureReason === 'string' ? body.failureReason.slice(0, 500) : 'failed' };
     default:
       if (fallback !== null) return { payoutId, status: fallback, providerReference: reference, failureReason: null };
-      throw new PayoutProviderUnavailableError('http_api', `Unreadable answer for ${payoutId}: status ${JSON.stringify(body?.status ?? null)}`);
+      throw new PayoutProviderUnavailableError(provider, `Unreadable answer for ${payoutId}: status ${JSON.stringify(body?.status ?? null)}`);
   }
 }

@@ -60,6 +60,15 @@ describe('HTTP payout API adapter against a faulty local API', () => {
     expect(api.created.size).toBe(before);
   });
 
+  test('a connection reset after the API processed, answered by a bare 409 on retry, counts as the earlier request', async () => {
+    const p = instruction();
+    api.faults.set(p.payoutId, 'reset_then_bare_409');
+    const [answer] = await provider().submit(batchId(), [p]);
+    expect(answer).toEqual({ payoutId: p.payoutId, status: 'submitted', providerReference: p.payoutId, failureReason: null });
+    expect(api.posts.get(p.payoutId)).toBe(2);
+    expect(api.created.get(p.payoutId)?.key).toBe(p.payoutId);
+  });
+
   test('422 is a final failure with the API reason; paid at once is paid; an API that stays down is unavailable', async () => {
     const [rejected, paid] = [instruction(), instruction()];
     api.faults.set(rejected.payoutId, 'reject');

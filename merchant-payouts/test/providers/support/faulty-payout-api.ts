@@ -11,6 +11,8 @@ export type Fault =
   | 'answer_twice'
   /** 422: the API refuses the payout for good. */
   | 'reject'
+  /** First POST creates the payout and drops the connection unanswered; the retry gets a bare 409 (no body). */
+  | 'reset_then_bare_409'
   /** The API pays at once (status paid in the answer). */
   | 'paid_at_once'
   /** Every request answers 503. */
@@ -74,6 +76,10 @@ export async function startFaultyPayoutApi(): Promise<FaultyPayoutApi> {
     if (fault === 'fail_once' && count === 1) return json(res, 500, { error: 'boom' });
     if (fault === 'reject') return json(res, 422, { failureReason: 'creditor account closed' });
     const earlier = created.get(key);
+    if (earlier && fault === 'reset_then_bare_409') {
+      res.writeHead(409, { 'content-length': '0' });
+      return res.end();
+    }
     if (earlier) return json(res, 409, earlier);
     const payout: StoredPayout = { id: `prov_${++n}`, key, amount: body.amount, currency: body.currency, status: fault === 'paid_at_once' ? 'paid' : 'pending' };
     created.set(key, payout);
@@ -83,6 +89,10 @@ export async function startFaultyPayoutApi(): Promise<FaultyPayoutApi> {
         if (!res.destroyed) json(res, 201, payout);
       }, 1500);
       timers.add(timer);
+      return;
+    }
+    if (fault === 'reset_then_bare_409') {
+      res.socket?.destroy();
       return;
     }
     if (fault === 'answer_twice') {
