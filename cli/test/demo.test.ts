@@ -41,47 +41,59 @@ describe('demo store wallets', () => {
 /**
  * The whole embedded default in this process, as `coinstile start` will run it: PGlite, an embedded
  * redis-server, embedded litecoind and Hardhat, the gateway, the verifier (LTC and EVM followers) and the
- * settlement pipeline. The demo then runs against it over HTTP.
+ * settlement pipeline. The demo then runs against it over HTTP, as its own process would.
  */
+async function startEmbeddedCoinstile(dataDir: string): Promise<{ runtime: ServiceRuntime; listenUrl: string }> {
+  const config = loadConfig({ COINSTILE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', COINSTILE_OPERATOR_TOKEN: OPERATOR_TOKEN }, { cwd: dataDir });
+  const base = await createServiceRuntime(config, { service: 'coinstile' });
+  try {
+    const chains = await withEmbeddedChains(base.config, base.config.dataDir, base.logger, base.lifecycle, { database: base.db });
+    const runtime: ServiceRuntime = { ...base, config: chains };
+    const gateway = await startGateway(runtime, { port: 0 });
+    await startVerifier(runtime, { service: { pollIntervalMs: 100 } });
+    startEvmFollower(runtime, { service: { pollIntervalMs: 100 } });
+    startPayouts(runtime, { relayPollIntervalMs: 50 });
+    return { runtime, listenUrl: gateway.listenUrl };
+  } catch (err) {
+    await base.lifecycle.shutdown('start-up failed');
+    throw err;
+  }
+}
+
 describe('coinstile demo against an in-process Coinstile on the embedded chains', () => {
   let dataDir: string;
-  let runtime: ServiceRuntime | undefined;
+  let coinstile: { runtime: ServiceRuntime; listenUrl: string } | undefined;
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'coinstile-demo-'));
   });
   afterAll(async () => {
-    await runtime?.lifecycle.shutdown('test over');
+    await coinstile?.runtime.lifecycle.shutdown('test over');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('creates and verifies a demo store, pays LTC, ETH and USDC checkouts that settle and are released with a payout, then reuses the store', async () => {
-    const config = loadConfig({ COINSTILE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', COINSTILE_OPERATOR_TOKEN: OPERATOR_TOKEN }, { cwd: dataDir });
-    const base = await createServiceRuntime(config, { service: 'coinstile' });
-    runtime = base;
-    const withChains: ServiceRuntime = { ...base, config: await withEmbeddedChains(base.config, base.config.dataDir, base.logger, base.lifecycle) };
-    expect(withChains.config.ltcNetwork).toBe('regtest');
-    expect(withChains.config.usdcContract).toBeDefined();
-    const gateway = await startGateway(withChains, { port: 0 });
-    await startVerifier(withChains, { service: { pollIntervalMs: 100 } });
-    startEvmFollower(withChains, { service: { pollIntervalMs: 100 } });
-    startPayouts(withChains, { relayPollIntervalMs: 50 });
+  it('creates and verifies a demo store, pays LTC, ETH and USDC checkouts that settle and are released with a payout; after a restart it reuses the store and pays again', async () => {
+    coinstile = await startEmbeddedCoinstile(dataDir);
+    expect(coinstile.runtime.config.ltcNetwork).toBe('regtest');
+    expect(coinstile.runtime.config.usdcContract).toBeDefined();
+    // The demo reads the configuration as its own process would: no chain URLs, the same data folder.
+    const demoConfig = loadConfig({ COINSTILE_DATA_DIR: dataDir }, { cwd: dataDir });
+    const demo = (count: number, out: string[]) =>
+      runDemo({
+        baseUrl: coinstile!.listenUrl,
+        operatorToken: OPERATOR_TOKEN,
+        config: demoConfig,
+        count,
+        intervalMs: 100,
+        blockIntervalMs: 1_000,
+        pollIntervalMs: 250,
+        finishTimeoutMs: 90_000,
+        out: (line) => out.push(line),
+      });
 
     const lines: string[] = [];
-    const result = await runDemo({
-      baseUrl: gateway.listenUrl,
-      operatorToken: OPERATOR_TOKEN,
-      // The demo reads the configuration as its own process would: no chain URLs, the same data folder.
-      config,
-      count: 3,
-      intervalMs: 100,
-      blockIntervalMs: 1_000,
-      pollIntervalMs: 250,
-      finishTimeoutMs: 90_000,
-      out: (line) => lines.push(line),
-    });
+    const result = await demo(3, lines);
     const output = lines.join('\n');
-
     expect(result.assets).toEqual(['LTC', 'ETH', 'USDC']);
     expect(result.checkouts.map((c) => c.asset)).toEqual(['LTC', 'ETH', 'USDC']);
     const finalStage = result.payoutsVisible ? 'released' : 'settled';
@@ -95,30 +107,36 @@ describe('coinstile demo against an in-process Coinstile on the embedded chains'
     }
 
     // Released once and a payout queued for each, whether or not the API shows payouts yet.
+    const payoutsOf = async (ids: readonly string[]) =>
+      coinstile!.runtime.db.kysely.selectFrom('payouts').select(['checkout_id', 'status']).where('checkout_id', 'in', ids).execute();
     const ids = result.checkouts.map((c) => c.id);
-    const db = withChains.db.kysely;
-    await waitUntil(
-      async () => (await db.selectFrom('payouts').select('checkout_id').where('checkout_id', 'in', ids).execute()).length === 3,
-      30_000,
-      'a payout for each demo checkout',
-    );
-    const payouts = await db.selectFrom('payouts').select(['checkout_id', 'status']).where('checkout_id', 'in', ids).execute();
-    expect(payouts.map((p) => p.status).sort()).toEqual(['scheduled', 'scheduled', 'scheduled']);
+    await waitUntil(async () => (await payoutsOf(ids)).length === 3, 30_000, 'a payout for each demo checkout');
+    expect((await payoutsOf(ids)).map((p) => p.status)).toEqual(['scheduled', 'scheduled', 'scheduled']);
 
+    // Stop everything and start again on the same data folder: litecoind's chain and wallet and the
+    // database persist, Hardhat's chain is new. The demo store is reused and paid again on both chains.
+    const report = await coinstile.runtime.lifecycle.shutdown('restart');
+    expect(report.clean).toBe(true);
+    coinstile = await startEmbeddedCoinstile(dataDir);
     const again: string[] = [];
-    const second = await runDemo({
-      baseUrl: gateway.listenUrl,
-      operatorToken: OPERATOR_TOKEN,
-      config,
-      count: 1,
-      intervalMs: 0,
-      blockIntervalMs: 1_000,
-      pollIntervalMs: 250,
-      finishTimeoutMs: 60_000,
-      out: (line) => again.push(line),
-    });
+    const second = await demo(2, again);
     expect(second.storeId).toBe(result.storeId);
     expect(again.join('\n')).toContain(`Demo store ${result.storeId} (reused)`);
-    expect(second.checkouts.map((c) => c.stage)).toEqual([finalStage]);
-  }, 240_000);
+    expect({ output: again.join('\n'), stages: second.checkouts.map((c) => [c.asset, c.stage]) }).toEqual({
+      output: again.join('\n'),
+      stages: [
+        ['LTC', finalStage],
+        ['ETH', finalStage],
+      ],
+    });
+    await waitUntil(async () => (await payoutsOf(second.checkouts.map((c) => c.id))).length === 2, 30_000, 'payouts after the restart');
+
+    // The kept store forgotten (its file deleted): a new store, whose wallets cannot be the first store's.
+    const walletsBefore = loadOrCreateDemoStoreWallets(dataDir);
+    rmSync(join(dataDir, 'demo', 'demo-store.json'));
+    const third = await demo(1, []);
+    expect(third.storeId).not.toBe(result.storeId);
+    expect(third.checkouts.map((c) => c.stage)).toEqual([finalStage]);
+    expect(loadOrCreateDemoStoreWallets(dataDir).ltcTpub).not.toBe(walletsBefore.ltcTpub);
+  }, 300_000);
 });

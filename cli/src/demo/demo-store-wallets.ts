@@ -15,11 +15,14 @@ const WALLETS_FILE = 'store-wallets.json';
 /** BIP32 version bytes of a public key on test networks (`tpub`), which regtest shares. */
 const TPUB_VERSION = [0x04, 0x35, 0x87, 0xcf];
 
-/** The demo store's wallets, made from a random seed on the first run and kept in `<dataDir>/demo`. */
-export function loadOrCreateDemoStoreWallets(dataDir: string): DemoStoreWallets {
+/**
+ * The demo store's wallets, made from a random seed on the first run (or when `fresh`: the kept ones are
+ * taken by a store this run cannot reuse) and kept in `<dataDir>/demo`.
+ */
+export function loadOrCreateDemoStoreWallets(dataDir: string, fresh = false): DemoStoreWallets {
   const file = join(demoDir(dataDir), WALLETS_FILE);
   const existing = readJsonFile(file) as Partial<DemoStoreWallets> | undefined;
-  if (typeof existing?.ltcTpub === 'string' && typeof existing.ethXpub === 'string') {
+  if (!fresh && typeof existing?.ltcTpub === 'string' && typeof existing.ethXpub === 'string') {
     return { ltcTpub: existing.ltcTpub, ethXpub: existing.ethXpub };
   }
   const root = HDNodeWallet.fromSeed(randomBytes(32));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CoinstileApiError, type CoinstileApiClient } from './coinstile-api-client';
+import { CoinstileApiError, type CoinstileApiClient, type StoreView } from './coinstile-api-client';
 import { demoDir, readJsonFile, writePrivateJsonFile } from './demo-files';
 import type { DemoStoreWallets } from './demo-store-wallets';
 
@@ -20,7 +20,6 @@ export class DemoSetupError extends Error {
 }
 
 interface SavedDemoStore {
-  readonly baseUrl: string;
   readonly storeId: string;
   readonly apiKey: string;
   readonly assets: readonly DemoAsset[];
@@ -29,22 +28,25 @@ interface SavedDemoStore {
 const STORE_FILE = 'demo-store.json';
 const API_KEY_SCOPES = ['checkouts:read', 'checkouts:write', 'payouts:read'] as const;
 
+/** The demo store's wallets: `fresh` asks for new keys (the kept ones belong to a store this run cannot use). */
+export type DemoWalletSource = (fresh: boolean) => DemoStoreWallets;
+
 /**
  * The demo store of this Coinstile: the one an earlier run made (kept with its API key in
- * `<dataDir>/demo/demo-store.json`, mode 0600) when it still exists and takes every asset wanted; else a
- * new one with the demo wallets, verified, with a new API key.
+ * `<dataDir>/demo/demo-store.json`, mode 0600) when this Coinstile still has it (store ids are unique, so
+ * another Coinstile answers 404) and it takes every asset wanted; else a new one with the demo wallets,
+ * verified, with a new API key. When the kept wallets belong to a store that cannot be reused, new ones are made.
  */
 export async function ensureDemoStore(
   operator: CoinstileApiClient,
   dataDir: string,
-  wallets: DemoStoreWallets,
+  wallets: DemoWalletSource,
   assets: readonly DemoAsset[],
 ): Promise<DemoStore> {
   const file = join(demoDir(dataDir), STORE_FILE);
   const saved = readJsonFile(file) as Partial<SavedDemoStore> | undefined;
   if (
-    saved?.baseUrl === operator.baseUrl &&
-    typeof saved.storeId === 'string' &&
+    typeof saved?.storeId === 'string' &&
     typeof saved.apiKey === 'string' &&
     Array.isArray(saved.assets) &&
     assets.every((a) => saved.assets!.includes(a))
@@ -59,16 +61,11 @@ export async function ensureDemoStore(
     }
   }
 
-  const walletFor = (asset: DemoAsset) => ({ xpub: asset === 'LTC' ? wallets.ltcTpub : wallets.ethXpub });
   let store;
   try {
-    store = await operator.createStore({
-      name: 'Coinstile Demo Tea House',
-      payoutCurrency: 'USD',
-      payoutAccount: { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Coinstile Demo Tea House' },
-      wallets: Object.fromEntries(assets.map((a) => [a, walletFor(a)])),
-      // Two confirmations: each checkout is seen processing before it settles.
-      policy: { speedPolicy: 'low_medium_speed', expiryMinutes: 30 },
+    store = await createStore(operator, wallets(false), assets).catch((err: unknown) => {
+      if (!(err instanceof CoinstileApiError && err.code === 'wallet_in_use')) throw err;
+      return createStore(operator, wallets(true), assets);
     });
   } catch (err) {
     if (err instanceof CoinstileApiError && err.status === 400 && /network|usdc/i.test(`${err.code} ${err.message}`)) {
@@ -82,6 +79,18 @@ export async function ensureDemoStore(
   }
   await operator.verifyStore(store.id);
   const { key } = await operator.createApiKey(store.id, API_KEY_SCOPES);
-  writePrivateJsonFile(file, { baseUrl: operator.baseUrl, storeId: store.id, apiKey: key, assets } satisfies SavedDemoStore);
+  writePrivateJsonFile(file, { storeId: store.id, apiKey: key, assets } satisfies SavedDemoStore);
   return { storeId: store.id, apiKey: key, assets, created: true };
+}
+
+function createStore(operator: CoinstileApiClient, wallets: DemoStoreWallets, assets: readonly DemoAsset[]): Promise<StoreView> {
+  const walletFor = (asset: DemoAsset) => ({ xpub: asset === 'LTC' ? wallets.ltcTpub : wallets.ethXpub });
+  return operator.createStore({
+    name: 'Coinstile Demo Tea House',
+    payoutCurrency: 'USD',
+    payoutAccount: { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Coinstile Demo Tea House' },
+    wallets: Object.fromEntries(assets.map((a) => [a, walletFor(a)])),
+    // Two confirmations: each checkout is seen on chain before it settles.
+    policy: { speedPolicy: 'low_medium_speed', expiryMinutes: 30 },
+  });
 }

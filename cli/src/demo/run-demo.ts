@@ -55,7 +55,7 @@ export async function runDemo(opts: RunDemoOptions): Promise<DemoResult> {
   if (assets.length === 0) throw new DemoSetupError('no regtest chain to pay on: start Coinstile with its embedded chains first (see the notes above).');
 
   const operator = new CoinstileApiClient(opts.baseUrl, opts.operatorToken);
-  const store = await ensureDemoStore(operator, opts.config.dataDir, loadOrCreateDemoStoreWallets(opts.config.dataDir), assets);
+  const store = await ensureDemoStore(operator, opts.config.dataDir, (fresh) => loadOrCreateDemoStoreWallets(opts.config.dataDir, fresh), assets);
   out(`Demo store ${store.storeId} (${store.created ? 'created and verified' : 'reused'}), paying in ${assets.join(', ')} on ${opts.baseUrl}`);
   const api = operator.as(store.apiKey);
   const payoutsVisible = await api.listPayouts().then(
