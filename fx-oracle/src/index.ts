@@ -43,3 +43,4 @@ export { KyselyQuoteRepository } from './quotes/kysely-quote-repository';
 export { QuoteService, type LockQuoteRequest, type SignedQuote, type CurrentQuote, type QuoteServiceOptions } from './quotes/quote-service';
 
 export { createFxRouter, type FxRouterOptions, rateView, quoteView, sourceView } from './http/fx-router';
+export { DEMO_STATIC_RATES, OBSERVATION_KEY_PREFIX, configuredRateSources, startFxRefresher } from './main';

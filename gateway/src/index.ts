@@ -20,3 +20,4 @@ export { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimits, type RateLimitBucket
 export { openApiDocument } from './openapi/openapi-document';
 export { API_KEY_SCOPES, type ApiKeyScope } from './http/schemas';
 export { DEFAULT_DEMO_RATES, type FxComponents } from './fx/fx-components';
+export { startWebhookDelivery, createWebhooksRouter, verifyWebhookSignature, signWebhookPayload, SIGNATURE_HEADER } from './webhooks';

@@ -1,11 +1,13 @@
-import { startGateway, type OperatorTokenBootstrap } from '@coinstile/gateway';
-import { createServiceRuntime, RedisServerMissingError, type ServiceRuntime, startOpsServer } from '@coinstile/platform';
-import type { Router } from 'express';
+import { startFxRefresher } from '@coinstile/fx-oracle';
+import { startGateway, startWebhookDelivery, type OperatorTokenBootstrap } from '@coinstile/gateway';
+import { startPayouts } from '@coinstile/merchant-payouts';
+import { createServiceRuntime, instanceSecret, RedisServerMissingError, type ServiceRuntime, startOpsServer } from '@coinstile/platform';
+import { startVerifier } from '@coinstile/wallet-verifier';
 import { loadConfigOrExit } from './load-config-or-exit';
 
 export type ServiceName = 'start' | 'gateway' | 'fx' | 'verifier' | 'payouts';
 
-/** Exit code when a service cannot run in this build or on this machine. */
+/** Exit code when a service cannot run on this machine (e.g. no redis-server for the embedded default). */
 const EXIT_UNAVAILABLE = 69;
 
 /**
@@ -13,11 +15,6 @@ const EXIT_UNAVAILABLE = 69;
  * readiness 503, HTTP closed, workers drained, connections and embedded servers stopped.
  */
 export async function runService(name: ServiceName): Promise<void> {
-  const unavailable = unavailableReason(name);
-  if (unavailable) {
-    process.stderr.write(`coinstile ${name}: ${unavailable}\n`);
-    process.exit(EXIT_UNAVAILABLE);
-  }
   const config = loadConfigOrExit();
   let runtime: ServiceRuntime;
   try {
@@ -39,39 +36,41 @@ export async function runService(name: ServiceName): Promise<void> {
   }
 }
 
-function unavailableReason(name: ServiceName): string | undefined {
-  switch (name) {
-    case 'start':
-    case 'gateway':
-    case 'fx':
-      return undefined;
-    case 'verifier':
-      return 'the wallet verifier is not part of this build yet; nothing would follow the chains';
-    case 'payouts':
-      return 'the settlement pipeline is not part of this build yet; nothing would process settlements';
-  }
-}
-
 async function startParts(name: ServiceName, runtime: ServiceRuntime): Promise<void> {
   switch (name) {
     case 'start': {
-      const routers: Router[] = [];
-      const gateway = await startGateway(runtime, { routers });
+      // Workers first, HTTP last: shutdown runs in reverse, so the server stops taking requests first.
+      await startVerifier(runtime);
+      startPayouts(runtime);
+      startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
+      const gateway = await startGateway(runtime, { quoteSigningKey: await quoteSigningKey(runtime) });
       printBanner(runtime, gateway.listenUrl, gateway.operatorToken);
       return;
     }
     case 'gateway': {
-      const gateway = await startGateway(runtime);
+      const gateway = await startGateway(runtime, { quoteSigningKey: await quoteSigningKey(runtime) });
       printBanner(runtime, gateway.listenUrl, gateway.operatorToken);
       return;
     }
     case 'fx':
+      await startFxRefresher(runtime);
       await startOpsServer(runtime);
       return;
     case 'verifier':
+      await startVerifier(runtime);
+      await startOpsServer(runtime);
+      return;
     case 'payouts':
-      throw new Error(`coinstile ${name} cannot run in this build`);
+      startPayouts(runtime);
+      startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
+      await startOpsServer(runtime);
+      return;
   }
+}
+
+/** Quote tokens signed by one gateway replica must verify on every other: one key per installation. */
+function quoteSigningKey(runtime: ServiceRuntime): Promise<Buffer> {
+  return instanceSecret(runtime.db, 'quote-token-signing', runtime.random);
 }
 
 function printBanner(runtime: ServiceRuntime, listenUrl: string, token: OperatorTokenBootstrap): void {
