@@ -2,7 +2,7 @@
  * Settlement pipeline throughput (goal ≥ 1,000 settlements/s sustained, from `settled` to payout
  * scheduled), beside BullMQ's raw add+process rate on the same Redis.
  *
- *  1. BullMQ baseline: `addBulk` of no-op jobs and a worker (concurrency 32) processing them, on the
+ *  1. BullMQ baseline: `addBulk` of no-op jobs and a worker (same concurrency as the pipeline) processing them, on the
  *     same redis-server: the ceiling of any one-job-per-step pipeline on this machine.
  *  2. The pipeline as deployed: a real PostgreSQL server (testkit) and redis-server (AOF everysec), one
  *     process running `startPayouts` (outbox relay, release-order and schedule-payout workers) and
@@ -15,7 +15,7 @@
  *
  * Run: `npm run bench:pipeline` (builds, then runs this file with ts-node against the built workspaces).
  * `PIPELINE_BENCH_CHECKOUTS` (default 20000) and `PIPELINE_BENCH_CONCURRENCY` (worker concurrency, default
- * 32). One pipeline process, as the embedded default runs it.
+ * 128). One pipeline process, as the embedded default runs it.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
@@ -31,7 +31,7 @@ import { Queue, Worker } from 'bullmq';
 import { sql } from 'kysely';
 
 const CHECKOUTS = Number(process.env['PIPELINE_BENCH_CHECKOUTS'] ?? 20_000);
-const CONCURRENCY = Number(process.env['PIPELINE_BENCH_CONCURRENCY'] ?? 32);
+const CONCURRENCY = Number(process.env['PIPELINE_BENCH_CONCURRENCY'] ?? 128);
 
 const id = <P extends IdPrefix>(prefix: P, ms = Date.now()) => makeId(prefix, ms, randomBytes(ID_RANDOM_BYTES));
 

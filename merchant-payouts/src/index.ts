@@ -1,7 +1,13 @@
 export { startPayouts, type StartPayoutsOptions, type RunningPayouts } from './main';
-export { OrderReleaser, type OrderReleaserDeps, type ReleaseOutcome } from './order-releaser';
-export { PayoutScheduler, type PayoutSchedulerDeps, type ScheduleOutcome } from './payout-scheduler';
-export { SettlementProcessor, type SettlementOutcome } from './settlement-processor';
+export {
+  SettlementProcessor,
+  type ReleaseOutcome,
+  type ScheduleOutcome,
+  type SettlementOutcome,
+  type SettlementProcessorDeps,
+  type SettlementResult,
+} from './settlement-processor';
+export { SettlementBatcher, type SettlementBatcherOptions } from './settlement-batcher';
 export { PipelineSweeper, type PipelineSweeperOptions } from './pipeline-sweeper';
 export { pipelineRoute } from './pipeline-routes';
 export { PipelineRefusedError, type PipelineRefusalReason } from './pipeline-errors';

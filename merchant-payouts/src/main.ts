@@ -10,15 +10,14 @@ import {
   type ServiceRuntime,
 } from '@coinstile/platform';
 import type { Job, Worker } from 'bullmq';
-import { OrderReleaser } from './order-releaser';
-import { PayoutScheduler } from './payout-scheduler';
 import { PipelineRefusedError, refusalsAreFinal } from './pipeline-errors';
 import { pipelineRoute } from './pipeline-routes';
 import { PipelineSweeper } from './pipeline-sweeper';
+import { SettlementBatcher } from './settlement-batcher';
 import { SettlementProcessor } from './settlement-processor';
 
 export interface StartPayoutsOptions {
-  /** Jobs each worker runs at once; default 16. */
+  /** Jobs the worker runs at once (and so the largest group commit); default 128. */
   readonly concurrency?: number;
   /** Start an outbox relay in this process (default true; several relays may run at once). */
   readonly relay?: boolean;
@@ -57,9 +56,8 @@ function checkoutIdOf(job: Job<OutboxEventJob>) {
  */
 export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions = {}): RunningPayouts {
   const { db, clock, random, logger, lifecycle } = runtime;
-  const releaser = new OrderReleaser({ db, clock, random });
-  const scheduler = new PayoutScheduler({ db, clock, random });
-  const processor = new SettlementProcessor(db, releaser, scheduler);
+  const processor = new SettlementProcessor({ db, clock, random });
+  const batcher = new SettlementBatcher(processor, { maxBatch: opts.concurrency ?? 128 });
 
   let relay: OutboxRelay | undefined;
   if (opts.relay ?? true) {
@@ -80,7 +78,7 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
 
   const workerOptions = {
     logger,
-    concurrency: opts.concurrency ?? 16,
+    concurrency: opts.concurrency ?? 128,
     lockDuration: opts.lockDurationMs ?? 30_000,
     stalledInterval: opts.stalledIntervalMs ?? 30_000,
     // Processors are idempotent, so a job whose workers keep dying is simply run again.
@@ -89,7 +87,7 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
   const releaseWorker = createWorker<OutboxEventJob, string>(
     PIPELINE_QUEUES.releaseOrder,
     async (job) => {
-      const outcome = await refusalsAreFinal(() => processor.process(checkoutIdOf(job)));
+      const outcome = await refusalsAreFinal(() => batcher.submit(checkoutIdOf(job)));
       return `${outcome.release}/${outcome.payout}`;
     },
     runtime.redisConnection('worker', 'release-order'),
@@ -106,7 +104,6 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     processor,
-    scheduler,
     logger: logger.child({ component: 'pipeline-sweeper' }),
     ...(opts.sweepGraceMs === undefined ? {} : { graceMs: opts.sweepGraceMs }),
   });

@@ -2,13 +2,11 @@ import type { CheckoutId } from '@coinstile/core';
 import type { Database } from '@coinstile/platform';
 import type { Logger } from 'pino';
 import type { SettlementProcessor } from './settlement-processor';
-import type { PayoutScheduler } from './payout-scheduler';
 import { pipelineKysely } from './pipeline-schema';
 
 export interface PipelineSweeperOptions {
   readonly db: Database;
   readonly processor: SettlementProcessor;
-  readonly scheduler: PayoutScheduler;
   readonly logger: Logger;
   /** Only work older than this is swept (younger work is still in the queues); default 60 s. */
   readonly graceMs?: number;
@@ -52,10 +50,8 @@ export class PipelineSweeper {
       )
       .limit(limit)
       .execute();
-    let released = 0;
-    for (const row of unreleased) {
-      if ((await this.opts.processor.process(row.id as CheckoutId)).release === 'released') released += 1;
-    }
+    const releasedNow = await this.opts.processor.processMany(unreleased.map((r) => r.id as CheckoutId));
+    const released = [...releasedNow.values()].filter((r) => !(r instanceof Error) && r.release === 'released').length;
     const unscheduled = await db
       .selectFrom('order_releases')
       .select('order_releases.checkout_id')
@@ -66,10 +62,8 @@ export class PipelineSweeper {
       )
       .limit(limit)
       .execute();
-    let scheduled = 0;
-    for (const row of unscheduled) {
-      if ((await this.opts.scheduler.schedule(row.checkout_id as CheckoutId)) !== 'already_scheduled') scheduled += 1;
-    }
+    const scheduledNow = await this.opts.processor.processMany(unscheduled.map((r) => r.checkout_id as CheckoutId));
+    const scheduled = [...scheduledNow.values()].filter((r) => !(r instanceof Error) && r.payout !== 'already_scheduled').length;
     if (released + scheduled > 0) this.opts.logger.warn({ released, scheduled }, 'pipeline sweeper completed stalled work');
     return { released, scheduled };
   }

@@ -1,32 +1,354 @@
-import type { CheckoutId } from '@coinstile/core';
-import type { Database } from '@coinstile/platform';
-import type { OrderReleaser, ReleaseOutcome } from './order-releaser';
-import type { PayoutScheduler, ScheduleOutcome } from './payout-scheduler';
+import {
+  nextId,
+  settlementPosting,
+  type CheckoutId,
+  type Clock,
+  type CryptoAsset,
+  type FiatCurrency,
+  type OutboxMessage,
+  type PayoutId,
+  type Posting,
+  type RandomSource,
+  type StoreId,
+} from '@coinstile/core';
+import { OutboxRepository, type Database, type DB } from '@coinstile/platform';
+import { sql, type Kysely } from 'kysely';
+import { fxSpreadMinor, mallFeeMinor } from './fees';
+import { parsePayoutSchedule, payoutDueAt, type PayoutSchedule } from './payout-schedule';
+import { PipelineRefusedError } from './pipeline-errors';
+import { orderReleasedEventId, payoutEventId, type OrderReleasedEvent, type PayoutEvent } from './pipeline-events';
+import { pipelineKysely, type PipelineDB } from './pipeline-schema';
+
+export type ReleaseOutcome = 'released' | 'already_released';
+export type ScheduleOutcome = 'scheduled' | 'reserved' | 'already_scheduled';
 
 export interface SettlementOutcome {
   readonly release: ReleaseOutcome;
   readonly payout: ScheduleOutcome;
 }
 
+/** Per checkout: what happened, or why it can never be processed. */
+export type SettlementResult = SettlementOutcome | PipelineRefusedError;
+
+export interface SettlementProcessorDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+interface Release {
+  readonly checkoutId: CheckoutId;
+  readonly storeId: StoreId;
+  readonly orderId: string;
+  readonly currency: FiatCurrency;
+  readonly priceMinor: bigint;
+  readonly feeMinor: bigint;
+  readonly escrow: boolean;
+  readonly schedule: PayoutSchedule;
+}
+
 /**
- * The `release-order` job: a settled checkout's release (order_releases row, settlement posting,
- * `order.released`) and its payout (payouts row, `payout.scheduled` / `payout.reserved`) in one
- * transaction. Each step is guarded by its own unique key, so a job that runs again, or runs after the
- * sweeper, changes nothing; one transaction instead of a second queue hop halves the commits and Redis
- * round trips per settlement, and no checkout can be left released without its payout.
+ * What happens to a settled checkout, for a batch of checkouts at once, in one transaction:
+ *
+ * 1. **Release, once**: an `order_releases` row (its primary key is the checkout id: a second release
+ *    inserts nothing and does nothing else), the settlement posting (crypto received, fiat owed to the
+ *    store net of the mall's fee, the fee, the FX spread; escrowed when the checkout is), and
+ *    `order.released` in the outbox.
+ * 2. **Payout, once**: a `payouts` row (unique per checkout) for the price less the fee booked at release,
+ *    `reserved` under escrow, else `scheduled` and due per the store's schedule (instant, daily at a time
+ *    in the store's zone, or once its waiting payouts reach a threshold), and `payout.scheduled` /
+ *    `payout.reserved` in the outbox.
+ *
+ * Every step is a set-based statement over the whole batch (a constant number of round trips whatever
+ * its size) with rows in checkout-id order, so concurrent batches that overlap lock in the same order.
+ * A checkout that does not exist or is not settled is refused (its own result), never the batch.
  */
 export class SettlementProcessor {
-  constructor(
-    private readonly db: Database,
-    private readonly releaser: OrderReleaser,
-    private readonly scheduler: PayoutScheduler,
-  ) {}
+  readonly #outbox: OutboxRepository;
 
-  process(checkoutId: CheckoutId): Promise<SettlementOutcome> {
-    return this.db.transaction(async (trx) => {
-      const release = await this.releaser.release(checkoutId, trx);
-      const payout = await this.scheduler.schedule(checkoutId, trx);
-      return { release, payout };
-    });
+  constructor(private readonly deps: SettlementProcessorDeps) {
+    this.#outbox = new OutboxRepository(deps.db);
   }
+
+  /** One checkout; throws `PipelineRefusedError` when it cannot be processed. */
+  async process(checkoutId: CheckoutId): Promise<SettlementOutcome> {
+    const result = (await this.processMany([checkoutId])).get(checkoutId);
+    if (result === undefined) throw new Error(`no result for ${checkoutId}`);
+    if (result instanceof PipelineRefusedError) throw result;
+    return result;
+  }
+
+  async processMany(checkoutIds: readonly CheckoutId[]): Promise<Map<CheckoutId, SettlementResult>> {
+    const ids = [...new Set(checkoutIds)].sort();
+    if (ids.length === 0) return new Map();
+    return this.deps.db.transaction((trx) => this.#processMany(ids, trx));
+  }
+
+  async #processMany(ids: readonly CheckoutId[], trx: Kysely<DB>): Promise<Map<CheckoutId, SettlementResult>> {
+    const db = pipelineKysely(trx);
+    const now = this.deps.clock.now();
+    const results = new Map<CheckoutId, SettlementResult>();
+    const rows = await db
+      .selectFrom('checkouts')
+      .innerJoin('stores', 'stores.id', 'checkouts.store_id')
+      .leftJoin('quotes', 'quotes.id', 'checkouts.quote_id')
+      .select([
+        'checkouts.id',
+        'checkouts.store_id',
+        'checkouts.order_id',
+        'checkouts.status',
+        'checkouts.price_minor',
+        'checkouts.currency',
+        'checkouts.asset',
+        'checkouts.rate',
+        'checkouts.amount_due_base',
+        'checkouts.amount_paid_base',
+        'checkouts.counted_payment_ids',
+        'checkouts.escrow',
+        'checkouts.items',
+        'checkouts.metadata',
+        'stores.fee_bps',
+        'stores.fee_fixed_minor',
+        'stores.payout_schedule',
+        'quotes.spread_bps',
+      ])
+      .where('checkouts.id', 'in', ids)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id as CheckoutId, r]));
+    const settled: typeof rows = [];
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (!row) results.set(id, new PipelineRefusedError('unknown_checkout', `No checkout ${id}`, id));
+      else if (row.status !== 'settled' || row.asset === null) {
+        results.set(id, new PipelineRefusedError('checkout_not_settled', `Checkout ${id} is ${row.status}, not settled`, id));
+      } else settled.push(row);
+    }
+    if (settled.length === 0) return results;
+
+    // 1. Releases: only the rows inserted now get a posting and an event.
+    const releaseRows = settled.map((r) => {
+      const priceMinor = BigInt(r.price_minor);
+      return {
+        checkout_id: r.id,
+        store_id: r.store_id,
+        event_id: orderReleasedEventId(r.id as CheckoutId),
+        currency: r.currency,
+        price_minor: priceMinor.toString(),
+        fee_minor: mallFeeMinor(priceMinor, r.fee_bps, BigInt(r.fee_fixed_minor)).toString(),
+        escrow: r.escrow,
+        released_at: now,
+      };
+    });
+    const inserted = await db
+      .insertInto('order_releases')
+      .values(releaseRows)
+      .onConflict((oc) => oc.column('checkout_id').doNothing())
+      .returning('checkout_id')
+      .execute();
+    const newlyReleased = new Set(inserted.map((r) => r.checkout_id));
+    const messages: OutboxMessage[] = [];
+    const released = settled.filter((r) => newlyReleased.has(r.id));
+    if (released.length > 0) {
+      const paymentIds = released.flatMap((r) => r.counted_payment_ids);
+      const payments =
+        paymentIds.length === 0
+          ? []
+          : await db
+              .selectFrom('payments')
+              .select(['id', 'checkout_id', 'txid', 'output_index', 'amount_base', 'confirmations'])
+              .where('id', 'in', paymentIds)
+              .orderBy('id')
+              .execute();
+      const postings: Posting[] = [];
+      for (const r of released) {
+        const checkoutId = r.id as CheckoutId;
+        const storeId = r.store_id as StoreId;
+        const currency = r.currency as FiatCurrency;
+        const asset = r.asset as CryptoAsset;
+        const priceMinor = BigInt(r.price_minor);
+        const feeMinor = mallFeeMinor(priceMinor, r.fee_bps, BigInt(r.fee_fixed_minor));
+        const amountReceivedBase = BigInt(r.amount_paid_base);
+        const paid = payments.filter((p) => p.checkout_id === r.id);
+        postings.push(
+          settlementPosting({
+            meta: { postingId: nextId('lp', this.deps.clock, this.deps.random), dedupeKey: `settlement:${checkoutId}`, occurredAt: now, storeId, checkoutId },
+            storeId,
+            asset,
+            amountReceivedBase,
+            currency,
+            priceMinor,
+            feeMinor,
+            spreadMinor: fxSpreadMinor(priceMinor, r.spread_bps ?? 0),
+            escrow: r.escrow,
+          }),
+        );
+        const event: OrderReleasedEvent = {
+          type: 'order.released',
+          storeId,
+          checkoutId,
+          orderId: r.order_id,
+          items: r.items,
+          metadata: r.metadata,
+          priceMinor,
+          currency,
+          asset,
+          rate: r.rate,
+          amountDueBase: r.amount_due_base === null ? null : BigInt(r.amount_due_base),
+          amountReceivedBase,
+          txids: [...new Set(paid.map((p) => p.txid))],
+          payments: paid.map((p) => ({ txid: p.txid, outputIndex: p.output_index, amountBase: BigInt(p.amount_base), confirmations: p.confirmations })),
+          feeMinor,
+          netMinor: priceMinor - feeMinor,
+          escrow: r.escrow,
+          releasedAt: now,
+        };
+        messages.push({ eventId: orderReleasedEventId(checkoutId), eventType: event.type, aggregateType: 'checkout', aggregateId: checkoutId, payload: event });
+      }
+      await appendPostings(db, postings);
+    }
+
+    // 2. Payouts, from the stored releases (also those released by an earlier run that stopped short).
+    const releases = await db
+      .selectFrom('order_releases')
+      .innerJoin('checkouts', 'checkouts.id', 'order_releases.checkout_id')
+      .innerJoin('stores', 'stores.id', 'order_releases.store_id')
+      .select([
+        'order_releases.checkout_id',
+        'order_releases.store_id',
+        'order_releases.currency',
+        'order_releases.price_minor',
+        'order_releases.fee_minor',
+        'order_releases.escrow',
+        'checkouts.order_id',
+        'stores.payout_schedule',
+      ])
+      .where('order_releases.checkout_id', 'in', settled.map((r) => r.id))
+      .orderBy('order_releases.checkout_id')
+      .execute();
+    const toPay: Release[] = releases.map((r) => ({
+      checkoutId: r.checkout_id as CheckoutId,
+      storeId: r.store_id as StoreId,
+      orderId: r.order_id,
+      currency: r.currency as FiatCurrency,
+      priceMinor: BigInt(r.price_minor),
+      feeMinor: BigInt(r.fee_minor),
+      escrow: r.escrow,
+      schedule: parsePayoutSchedule(r.payout_schedule),
+    }));
+    const planned = toPay.map((r) => ({
+      release: r,
+      payoutId: nextId('po', this.deps.clock, this.deps.random) as PayoutId,
+      status: r.escrow ? ('reserved' as const) : ('scheduled' as const),
+      dueAt: r.escrow ? null : payoutDueAt(r.schedule, now),
+    }));
+    const insertedPayouts = await db
+      .insertInto('payouts')
+      .values(
+        planned.map((p) => ({
+          id: p.payoutId,
+          store_id: p.release.storeId,
+          checkout_id: p.release.checkoutId,
+          amount_minor: (p.release.priceMinor - p.release.feeMinor).toString(),
+          fee_minor: p.release.feeMinor.toString(),
+          currency: p.release.currency,
+          status: p.status,
+          due_at: p.dueAt,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('checkout_id').doNothing())
+      .returning('checkout_id')
+      .execute();
+    const newlyPaid = new Set(insertedPayouts.map((r) => r.checkout_id));
+    const thresholdStores = new Map<StoreId, bigint>();
+    for (const p of planned) {
+      if (!newlyPaid.has(p.release.checkoutId)) continue;
+      if (p.status === 'scheduled' && p.release.schedule.kind === 'threshold') thresholdStores.set(p.release.storeId, p.release.schedule.minimumMinor);
+      const type = p.status === 'reserved' ? 'payout.reserved' : 'payout.scheduled';
+      const event: PayoutEvent = {
+        type,
+        payoutId: p.payoutId,
+        storeId: p.release.storeId,
+        checkoutId: p.release.checkoutId,
+        orderId: p.release.orderId,
+        amountMinor: p.release.priceMinor - p.release.feeMinor,
+        feeMinor: p.release.feeMinor,
+        currency: p.release.currency,
+        status: p.status,
+        dueAt: p.dueAt,
+        scheduledAt: now,
+      };
+      messages.push({ eventId: payoutEventId(p.release.checkoutId, type), eventType: type, aggregateType: 'payout', aggregateId: p.payoutId, payload: event });
+    }
+    for (const [storeId, minimumMinor] of [...thresholdStores].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      await releaseThresholdPayouts(db, storeId, minimumMinor, now);
+    }
+    await this.#outbox.append(trx, messages);
+
+    const payoutStatus = new Map(planned.map((p) => [p.release.checkoutId, p.status]));
+    for (const r of settled) {
+      const id = r.id as CheckoutId;
+      results.set(id, {
+        release: newlyReleased.has(id) ? 'released' : 'already_released',
+        payout: newlyPaid.has(id) ? (payoutStatus.get(id) ?? 'already_scheduled') : 'already_scheduled',
+      });
+    }
+    return results;
+  }
+}
+
+/**
+ * Books postings in two statements whatever their number (as `LedgerRepository.append` does for one):
+ * postings whose dedupe key is already booked are skipped with their entries. The database checks each
+ * posting's balance again at commit.
+ */
+async function appendPostings(db: Kysely<PipelineDB>, postings: readonly Posting[]): Promise<void> {
+  if (postings.length === 0) return;
+  const written = await db
+    .insertInto('ledger_postings')
+    .values(
+      postings.map(({ kind, meta }) => ({
+        id: meta.postingId,
+        kind,
+        dedupe_key: meta.dedupeKey,
+        occurred_at: meta.occurredAt,
+        store_id: meta.storeId ?? null,
+        checkout_id: meta.checkoutId ?? null,
+        payment_id: meta.paymentId ?? null,
+        payout_id: meta.payoutId ?? null,
+        memo: meta.memo ?? null,
+      })),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .execute();
+  const booked = new Set(written.map((r) => r.id));
+  const entries = postings
+    .filter((p) => booked.has(p.meta.postingId))
+    .flatMap((p) => p.entries.map((e) => ({ posting_id: p.meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })));
+  if (entries.length > 0) await db.insertInto('ledger_entries').values(entries).execute();
+}
+
+/**
+ * A threshold store's waiting payouts all fall due together once they add up to its minimum. The store
+ * row is locked first, so two transactions cannot both read a total just below the minimum.
+ */
+async function releaseThresholdPayouts(db: Kysely<PipelineDB>, storeId: StoreId, minimumMinor: bigint, now: Date): Promise<void> {
+  await db.selectFrom('stores').select('id').where('id', '=', storeId).forUpdate().execute();
+  const waiting = await db
+    .selectFrom('payouts')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_minor'), sql<string>`0`).as('total'))
+    .where('store_id', '=', storeId)
+    .where('status', '=', 'scheduled')
+    .where('due_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  if (BigInt(waiting.total) < minimumMinor) return;
+  await db
+    .updateTable('payouts')
+    .set({ due_at: now, updated_at: now })
+    .where('store_id', '=', storeId)
+    .where('status', '=', 'scheduled')
+    .where('due_at', 'is', null)
+    .execute();
 }

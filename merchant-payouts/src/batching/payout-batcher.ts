@@ -142,7 +142,7 @@ export class PayoutBatcher {
       if (!group) groups.set(key, (group = { provider, currency: row.currency, ids: [] }));
       group.ids.push(row.id);
     }
-    if (refusals.length > 0) await db.transaction((trx) => movePayouts(trx, this.options, 'refuse', refusals));
+    if (refusals.length > 0) await db.transaction((trx) => movePayouts(trx, this.options, 'refuse', refusals, { onlyInBatch: null }));
 
     const created: PayoutBatchId[] = [];
     const size = this.options.maxBatchSize ?? 5000;

@@ -128,7 +128,8 @@ interface MovedRow {
 
 /**
  * Moves payouts inside the caller's transaction `trx`: a compare-and-set per row on its current status
- * (and on `onlyInBatch` when given, so a batch only moves its own items), then for exactly the rows that
+ * (and on `onlyInBatch` when given, so a batch only moves its own items; `null` for payouts in no
+ * batch, so a refusal can never touch a payout another batcher has just claimed), then for exactly the rows that
  * moved the matching ledger posting, the outbox event and, for failures and returns, an operator notice.
  * Rows in another status are left alone and absent from the result: a move repeated after a crash, or
  * racing another worker, happens once.
@@ -138,7 +139,7 @@ export async function movePayouts(
   deps: PayoutTransitionDeps,
   move: PayoutMove,
   requests: readonly PayoutMoveRequest[],
-  opts: { onlyInBatch?: string } = {},
+  opts: { onlyInBatch?: string | null } = {},
 ): Promise<MovedPayout[]> {
   const moved: MovedPayout[] = [];
   for (let i = 0; i < requests.length; i += CHUNK) {
@@ -152,7 +153,7 @@ async function moveChunk(
   deps: PayoutTransitionDeps,
   move: PayoutMove,
   requests: readonly PayoutMoveRequest[],
-  onlyInBatch: string | undefined,
+  onlyInBatch: string | null | undefined,
 ): Promise<MovedPayout[]> {
   if (requests.length === 0) return [];
   const { from, to, event, notice } = spec(move);
@@ -160,7 +161,7 @@ async function moveChunk(
   const ids = requests.map((r) => r.payoutId);
   const refs = requests.map((r) => r.providerReference ?? null);
   const reasons = requests.map((r) => r.failureReason ?? null);
-  const batchFilter = onlyInBatch === undefined ? sql`` : sql`AND p.batch_id = ${onlyInBatch}`;
+  const batchFilter = onlyInBatch === undefined ? sql`` : onlyInBatch === null ? sql`AND p.batch_id IS NULL` : sql`AND p.batch_id = ${onlyInBatch}`;
   const set =
     move === 'retry'
       ? sql`status = 'scheduled', attempt = p.attempt + 1, batch_id = NULL, provider = NULL, provider_reference = NULL,
