@@ -22,11 +22,12 @@ main{max-width:1200px;margin:0 auto;padding:14px}
 h1{font-size:1.3rem;margin:4px 0 12px}
 h2{font-size:1.1rem;margin:22px 0 8px}
 .card{background:#fff;border-radius:12px;padding:12px;box-shadow:0 1px 2px rgba(20,30,50,.08);margin-bottom:14px;overflow-x:auto}
-.stages{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px;margin-bottom:14px}
+.stages{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,160px),1fr));gap:10px;margin-bottom:14px}
 .stage{background:#fff;border-radius:12px;padding:10px 12px;box-shadow:0 1px 2px rgba(20,30,50,.08);border-left:6px solid #8da2c4}
 .stage.busy{border-left-color:#d69e2e}
 .stage.bad{border-left-color:#c53030}
 .stage .name{font-size:.85rem;color:#5b6678}
+.stage .name{min-height:2.5em}
 .stage .count{font-size:1.8rem;font-weight:700;font-variant-numeric:tabular-nums}
 .stage .age{font-size:.9rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
@@ -39,7 +40,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .badge.settled,.badge.paid,.badge.succeeded{background:#d4f2df}
 .badge.failed,.badge.invalid,.badge.returned{background:#fbd5d5}
 .badge.processing,.badge.pending,.badge.sent,.badge.scheduled,.badge.reserved{background:#fdefc8}
-button,.button{font:inherit;min-height:40px;padding:6px 14px;border-radius:8px;border:1px solid #2f6fde;background:#2f6fde;color:#fff;cursor:pointer;font-weight:600}
+button,.button{white-space:nowrap;font:inherit;min-height:40px;padding:6px 14px;border-radius:8px;border:1px solid #2f6fde;background:#2f6fde;color:#fff;cursor:pointer;font-weight:600}
 button.secondary{background:#fff;color:#2159ba}
 .inline{display:inline-flex;gap:6px;flex-wrap:wrap;align-items:center;margin:0}
 .inline input{width:10em;min-width:0}

@@ -172,7 +172,7 @@ export function queuePage(ctx: ViewContext, data: QueuePageData, flash: string |
     data.notices.length === 0
       ? null
       : html`<h2>${m.notices}</h2><div class="card"><table data-testid="notices"><tbody>${data.notices.map(
-          (n) => html`<tr data-testid="notice"><td>${formatTime(n.createdAt)}</td><td class="mono">${n.kind}</td><td class="mono">${n.subject}</td><td>${n.message}</td><td>${actionForm(ctx, `/notices/${n.id}/acknowledge`, m.acknowledge, 'acknowledge-notice')}</td></tr>`,
+          (n) => html`<tr data-testid="notice"><td class="hide-narrow">${formatTime(n.createdAt)}</td><td class="mono hide-narrow">${n.kind}</td><td class="mono hide-narrow">${n.subject}</td><td>${n.message}</td><td>${actionForm(ctx, `/notices/${n.id}/acknowledge`, m.acknowledge, 'acknowledge-notice')}</td></tr>`,
         )}</tbody></table></div>`;
   const main = html`<h1>${m.nav.queue}</h1>
 <div data-autorefresh>
