@@ -88,6 +88,8 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
     PIPELINE_QUEUES.releaseOrder,
     async (job) => {
       const outcome = await refusalsAreFinal(() => batcher.submit(checkoutIdOf(job)));
+      // Its events were just committed: the local relay publishes them now rather than at its next poll.
+      relay?.wake();
       return `${outcome.release}/${outcome.payout}`;
     },
     runtime.redisConnection('worker', 'release-order'),
