@@ -5,7 +5,9 @@ import { httpServerComponent, type ServiceRuntime } from '@coinstile/platform';
 import type { Router } from 'express';
 import { type ApiRouterFactory, createGatewayApp, type HostedPageRouterFactory } from './app';
 import { ensureOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
+import { principalOf, requireStoreScope } from './auth/principal';
 import { hostedPagesFor } from './pages';
+import { createWebhooksRouter } from './webhooks';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 
 export interface RunningGateway {
@@ -19,7 +21,7 @@ export interface RunningGateway {
 export interface StartGatewayOptions extends GatewayServicesOptions {
   /** Routers of the other services running in this process. */
   readonly routers?: readonly Router[];
-  /** More authenticated `/v1` routes (e.g. webhooks). */
+  /** More authenticated `/v1` routes (`/v1/webhooks` is always mounted). */
   readonly apiRouters?: readonly ApiRouterFactory[];
   /** The hosted checkout page's router factory; default `hostedPagesFor(runtime)` (`gateway/src/pages`). */
   readonly hostedPages?: HostedPageRouterFactory;
@@ -46,6 +48,23 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
+/** `/v1/webhooks` (store keys with `webhooks:write`), behind the gateway's authentication and rate limits. */
+function webhooksApi(runtime: ServiceRuntime): ApiRouterFactory {
+  return () =>
+    createWebhooksRouter({
+      db: runtime.db,
+      clock: runtime.clock,
+      random: runtime.random,
+      // The gateway authenticated every /v1 request before this router; this only asserts it did.
+      authenticate: (_req, res, next) => {
+        principalOf(res);
+        next();
+      },
+      requireStoreScope,
+      allowPrivateTargets: runtime.config.webhookAllowPrivate,
+    });
+}
+
 /** Composes the gateway on a runtime and starts listening; the lifecycle closes the server first on shutdown. */
 export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOptions = {}): Promise<RunningGateway> {
   const operatorToken = await ensureOperatorToken(runtime.db, {
@@ -58,7 +77,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
     { ...runtime, services },
     {
       ...(opts.routers ? { routers: opts.routers } : {}),
-      ...(opts.apiRouters ? { apiRouters: opts.apiRouters } : {}),
+      apiRouters: [webhooksApi(runtime), ...(opts.apiRouters ?? [])],
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );

@@ -239,3 +239,17 @@ describe('HTTP hygiene', () => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 });
+
+describe('webhooks (mounted by startGateway)', () => {
+  it('POST /v1/webhooks is behind the gateway auth: 401 without a key, 403 without webhooks:write, SSRF refusals as 4xx', async () => {
+    const withScope = await activeStoreWithKey(h, ['webhooks:write']);
+    const without = await activeStoreWithKey(h, ['checkouts:read']);
+    expect((await h.request('POST', '/v1/webhooks', { body: { url: 'https://example.com/hook' } })).status).toBe(401);
+    expect((await h.request('POST', '/v1/webhooks', { token: without.key, body: { url: 'https://example.com/hook' } })).status).toBe(403);
+    // Loopback targets are refused unless WEBHOOK_ALLOW_PRIVATE: a 4xx in the API's error shape.
+    const refused = await h.request('POST', '/v1/webhooks', { token: withScope.key, body: { url: 'http://127.0.0.1:9/hook' } });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect(refused.body.error.code).toEqual(expect.any(String));
+  });
+});
