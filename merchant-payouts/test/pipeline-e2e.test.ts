@@ -5,8 +5,8 @@ import { fxConversion, fxSpreadRevenue, mallCryptoHoldings, mallFeeRevenue, stor
 import { createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { startWebhookDelivery, verifyWebhookSignature, WebhookStore } from '../../gateway/src/webhooks';
-import { pipelineKysely, startPayouts, type RunningPayouts } from '../src';
-import { insertStore, settleCheckout, startWebhookReceiver, waitUntil, type WebhookReceiver } from './support/pipeline-fixtures';
+import { PipelineRefusedError, pipelineKysely, startPayouts, type RunningPayouts } from '../src';
+import { insertStore, newId, settleCheckout, startWebhookReceiver, waitUntil, type WebhookReceiver } from './support/pipeline-fixtures';
 
 describe('settlement pipeline end to end', () => {
   let postgres: PostgresServer;
@@ -129,4 +129,26 @@ describe('settlement pipeline end to end', () => {
     const due = await db.selectFrom('payouts').select(['checkout_id', 'due_at']).where('store_id', '=', storeId).execute();
     expect(due.every((p) => p.due_at !== null)).toBe(true);
   }, 60_000);
+
+  test('a group-committed batch gives each checkout its own outcome; refusals never fail the others', async () => {
+    const storeId = await insertStore(runtime.db, { feeBps: 0, feeFixedMinor: 0n });
+    await pipeline.relay!.stop();
+    try {
+      const a = await settleCheckout(runtime.db, storeId);
+      const b = await settleCheckout(runtime.db, storeId, { escrow: true });
+      const unknown = newId('co');
+      await runtime.db.kysely.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', b).execute();
+      const results = await pipeline.processor.processMany([a, unknown, b, a]);
+      expect(results.get(a)).toEqual({ release: 'released', payout: 'scheduled' });
+      expect(results.get(unknown)).toBeInstanceOf(PipelineRefusedError);
+      expect((results.get(unknown) as PipelineRefusedError).reason).toBe('unknown_checkout');
+      expect((results.get(b) as PipelineRefusedError).reason).toBe('checkout_not_settled');
+      const again = await pipeline.processor.processMany([a]);
+      expect(again.get(a)).toEqual({ release: 'already_released', payout: 'already_scheduled' });
+      const db = pipelineKysely(runtime.db);
+      expect(await db.selectFrom('payouts').select('id').where('checkout_id', 'in', [a, b]).execute()).toHaveLength(1);
+    } finally {
+      pipeline.relay!.start();
+    }
+  }, 30_000);
 });
