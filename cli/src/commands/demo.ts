@@ -1,3 +1,4 @@
+import type { Config } from '@coinstile/platform';
 import { CoinstileApiError, CoinstileUnreachableError } from '../demo/coinstile-api-client';
 import { DemoSetupError } from '../demo/demo-store';
 import { runDemo } from '../demo/run-demo';
@@ -20,22 +21,47 @@ export interface DemoCommandOptions {
 /** Exit code when the demo cannot run against this Coinstile (no chain, store refused, Coinstile down). */
 const EXIT_UNAVAILABLE = 69;
 
+/** A bad option or a missing setting: the operator must fix the command line or the environment. */
+export class DemoUsageError extends Error {
+  override readonly name = 'DemoUsageError';
+}
+
+/** The demo's settings from the command line, falling back to the configuration (`PUBLIC_URL`, `COINSTILE_OPERATOR_TOKEN`). */
+export interface DemoSettings {
+  readonly baseUrl: string;
+  readonly operatorToken: string;
+  readonly count: number;
+  readonly intervalMs: number;
+  readonly blockIntervalMs: number;
+}
+
+export function resolveDemoSettings(opts: DemoCommandOptions, config: Config): DemoSettings {
+  const count = parseNumberOption('--count', opts.count ?? '20', { min: 1, max: 10_000, integer: true });
+  const intervalMs = parseNumberOption('--interval', opts.interval ?? '3', { min: 0, max: 3_600 }) * 1000;
+  const blockIntervalMs = parseNumberOption('--block-interval', opts.blockInterval ?? '5', { min: 0.2, max: 3_600 }) * 1000;
+  const baseUrl = (opts.url ?? config.publicUrl).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new DemoUsageError(`--url must be an http:// or https:// URL, got ${JSON.stringify(baseUrl)}`);
+  const operatorToken = opts.token ?? config.operatorToken;
+  if (operatorToken === undefined) {
+    throw new DemoUsageError('the operator token is needed: pass --token or set COINSTILE_OPERATOR_TOKEN (Coinstile printed it on its first start)');
+  }
+  return { baseUrl, operatorToken, count, intervalMs, blockIntervalMs };
+}
+
 /**
  * `coinstile demo`: pays a stream of demo checkouts on the regtest chains of a running Coinstile (see
  * `runDemo`). Ctrl-C stops it early with a summary.
  */
 export async function demoCommand(opts: DemoCommandOptions): Promise<void> {
   const config = loadConfigOrExit();
-  const count = parseNumberOption('--count', opts.count ?? '20', { min: 1, max: 10_000, integer: true });
-  const intervalMs = parseNumberOption('--interval', opts.interval ?? '3', { min: 0, max: 3_600 }) * 1000;
-  const blockIntervalMs = parseNumberOption('--block-interval', opts.blockInterval ?? '5', { min: 0.2, max: 3_600 }) * 1000;
-  const baseUrl = (opts.url ?? config.publicUrl).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) usage(`--url must be an http:// or https:// URL, got ${JSON.stringify(baseUrl)}`);
-  const operatorToken = opts.token ?? config.operatorToken;
-  if (operatorToken === undefined) {
-    usage('the operator token is needed: pass --token or set COINSTILE_OPERATOR_TOKEN (Coinstile printed it on its first start)');
+  let settings: DemoSettings;
+  try {
+    settings = resolveDemoSettings(opts, config);
+  } catch (err) {
+    if (!(err instanceof DemoUsageError)) throw err;
+    process.stderr.write(`coinstile demo: ${err.message}\n`);
+    process.exit(EXIT_BAD_CONFIG);
   }
-
   const abort = new AbortController();
   const onSignal = () => {
     process.stdout.write('\nStopping the demo…\n');
@@ -44,16 +70,7 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await runDemo({
-      baseUrl,
-      operatorToken,
-      config,
-      count,
-      intervalMs,
-      blockIntervalMs,
-      out: (line) => process.stdout.write(`${line}\n`),
-      signal: abort.signal,
-    });
+    await runDemo({ ...settings, config, out: (line) => process.stdout.write(`${line}\n`), signal: abort.signal });
   } catch (err) {
     if (err instanceof DemoSetupError || err instanceof CoinstileUnreachableError || err instanceof CoinstileApiError) {
       process.stderr.write(`coinstile demo: ${err.message}\n`);
@@ -69,11 +86,6 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<void> {
 function parseNumberOption(name: string, raw: string, range: { min: number; max: number; integer?: boolean }): number {
   const value = Number(raw);
   const ok = /^\d+(\.\d+)?$/.test(raw) && value >= range.min && value <= range.max && (!range.integer || Number.isInteger(value));
-  if (!ok) usage(`${name} must be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`);
+  if (!ok) throw new DemoUsageError(`${name} must be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`);
   return value;
-}
-
-function usage(message: string): never {
-  process.stderr.write(`coinstile demo: ${message}\n`);
-  process.exit(EXIT_BAD_CONFIG);
 }

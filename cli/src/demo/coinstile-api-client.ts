@@ -16,8 +16,17 @@ export class CoinstileApiError extends Error {
 export class CoinstileUnreachableError extends Error {
   override readonly name = 'CoinstileUnreachableError';
   constructor(url: string, cause: unknown) {
-    super(`Coinstile is not answering at ${url} (${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}). Start it with "coinstile start", or give its URL with --url / PUBLIC_URL.`);
+    super(`Coinstile is not answering at ${url} (${reasonOf(cause)}). Start it with "coinstile start", or give its URL with --url / PUBLIC_URL.`);
   }
+}
+
+/** fetch() reports "fetch failed" and puts the network error (ECONNREFUSED, a timeout) in `cause`. */
+function reasonOf(error: unknown): string {
+  const outer = error as { message?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined;
+  const inner = outer?.cause;
+  if (typeof inner?.message === 'string' && inner.message !== '') return inner.message;
+  if (typeof inner?.code === 'string') return inner.code;
+  return typeof outer?.message === 'string' ? outer.message : String(error);
 }
 
 export interface StoreView {
@@ -87,6 +96,11 @@ export class CoinstileApiClient {
   /** The same API as another principal (the store's API key). */
   as(bearer: string): CoinstileApiClient {
     return new CoinstileApiClient(this.baseUrl, bearer, this.timeoutMs);
+  }
+
+  /** `GET /healthz`: throws `CoinstileUnreachableError` when nothing answers there. */
+  async health(): Promise<void> {
+    await this.call('GET', '/healthz');
   }
 
   createStore(body: CreateStoreRequest): Promise<StoreView> {

@@ -45,6 +45,9 @@ export interface DemoResult {
  */
 export async function runDemo(opts: RunDemoOptions): Promise<DemoResult> {
   const { out } = opts;
+  const operator = new CoinstileApiClient(opts.baseUrl, opts.operatorToken);
+  // A newcomer who has not started Coinstile yet hears that first, not that its chains are missing.
+  await operator.health();
   const chains = await connectDemoChains(opts.config);
   for (const note of chains.notes) out(`note: ${note}`);
   const assets: DemoAsset[] = [
@@ -54,7 +57,6 @@ export async function runDemo(opts: RunDemoOptions): Promise<DemoResult> {
   ];
   if (assets.length === 0) throw new DemoSetupError('no regtest chain to pay on: start Coinstile with its embedded chains first (see the notes above).');
 
-  const operator = new CoinstileApiClient(opts.baseUrl, opts.operatorToken);
   const store = await ensureDemoStore(operator, opts.config.dataDir, (fresh) => loadOrCreateDemoStoreWallets(opts.config.dataDir, fresh), assets);
   out(`Demo store ${store.storeId} (${store.created ? 'created and verified' : 'reused'}), paying in ${assets.join(', ')} on ${opts.baseUrl}`);
   const api = operator.as(store.apiKey);
