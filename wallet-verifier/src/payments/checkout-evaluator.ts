@@ -24,7 +24,7 @@ import { storePolicyFromJson } from './store-policy-reader';
 import { asVerifierDb } from './verifier-schema';
 
 /** Checkouts read and written per transaction by `evaluateAll`. */
-const BATCH_SIZE = 200;
+const BATCH_SIZE = 500;
 
 /** What one evaluation did. */
 export type EvaluationOutcome = 'unchanged' | 'written' | 'missing';
