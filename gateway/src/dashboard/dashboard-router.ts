@@ -205,6 +205,10 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       next();
       return;
     }
+    if (req.path.endsWith('.json')) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthenticated', message: 'Send "Authorization: Bearer <operator token>"' } });
+      return;
+    }
     const ctx = context(req, res);
     const target = req.method === 'GET' ? req.originalUrl : `${basePath}/`;
     res.redirect(303, `${basePath}/sign-in?lang=${ctx.locale}&next=${encodeURIComponent(target)}`);
@@ -315,6 +319,12 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         null,
       ),
     );
+  });
+
+  /** The same snapshot for scripts and monitoring (ages in milliseconds, null when nothing waits). */
+  router.get('/queue.json', async (_req, res) => {
+    const snapshot = await reader.snapshot();
+    res.set('Cache-Control', 'no-store').json({ takenAt: new Date(snapshot.takenAtMs).toISOString(), stages: snapshot.stages, queues: snapshot.queues, failedJobs: snapshot.failedJobs });
   });
 
   router.get('/checkouts', async (req, res) => {

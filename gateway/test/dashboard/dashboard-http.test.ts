@@ -140,6 +140,17 @@ describe('pages', () => {
     expect(res.text).toContain(seeded.sentPayoutId);
   });
 
+  it('gives scripts the same snapshot as JSON', async () => {
+    const res = await request('GET', '/dashboard/queue.json', { bearer: OPERATOR_TOKEN });
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.text) as { stages: { stage: string; count: number; oldestAgeMs: number | null }[]; queues: { queue: string; failed: number }[]; failedJobs: { jobId: string; failedReason: string }[] };
+    expect(body.stages.find((s) => s.stage === 'checkouts_processing')).toEqual({ stage: 'checkouts_processing', count: 1, oldestAgeMs: expect.any(Number) });
+    expect(body.stages.find((s) => s.stage === 'checkouts_processing')?.oldestAgeMs).toBeGreaterThanOrEqual(120 * 60_000);
+    expect(body.queues.find((q) => q.queue === 'release-order')?.failed).toBe(1);
+    expect(body.failedJobs).toEqual([expect.objectContaining({ jobId: failedJobId, failedReason: 'ledger refused: store payable account missing' })]);
+    expect((await request('GET', '/dashboard/queue.json')).status).toBe(401);
+  });
+
   it('speaks Japanese', async () => {
     const res = await request('GET', '/dashboard/?lang=ja', { cookie });
     expect(res.status).toBe(200);
