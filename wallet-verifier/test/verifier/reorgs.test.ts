@@ -128,4 +128,38 @@ describe('reorganisations on litecoind regtest (invalidateblock)', () => {
     await h.sync(follower);
     expect(await h.events(co.id)).toHaveLength(3);
   });
+
+  it('a settled payment that leaves both chain and mempool (its coinbase input immature again after the reorg) is orphaned and reversed', async () => {
+    const co = await h.createCheckout({ dueLitoshi: 10_000_000n, speed: 'medium_speed' });
+    await h.sync(follower);
+    await mineElsewhere();
+    const tip = await h.node.rpc<number>('getblockcount');
+    // The coinbase that matured with this very tip: spendable in block tip + 1, immature again if the tip goes.
+    const coinbaseHeight = tip - 99;
+    const coinbaseBlock = await h.node.rpc<{ tx: string[] }>('getblock', [await h.node.rpc<string>('getblockhash', [coinbaseHeight])]);
+    const coinbase = await h.node.rpc<{ txid: string; vout: { n: number; value: number; scriptPubKey: { type: string } }[] }>('getrawtransaction', [coinbaseBlock.tx[0], true]);
+    const reward = coinbase.vout.find((o) => o.scriptPubKey.type !== 'nulldata')!;
+    expect(await h.node.rpc('gettxout', [coinbase.txid, reward.n, true])).not.toBeNull();
+    const rewardLitoshi = BigInt(Math.round(reward.value * 1e8));
+    const raw = await h.node.rpc<string>('createrawtransaction', [
+      [{ txid: coinbase.txid, vout: reward.n }],
+      [{ [co.address]: ltc(10_000_000n) }, { [await h.node.newAddress()]: ltc(rewardLitoshi - 10_000_000n - 100_000n) }],
+    ]);
+    const signed = await h.node.walletRpc<{ hex: string }>('signrawtransactionwithwallet', [raw]);
+    const txid = await h.node.rpc<string>('sendrawtransaction', [signed.hex]);
+    const [paid] = await mineElsewhere();
+    await h.sync(follower);
+    await expectState(co.id, 'settled', { txid, confirmations: 1, block_hash: paid });
+
+    // Take away the tip the payment's block builds on: the coinbase it spends is immature again, so the
+    // node drops the payment from the mempool instead of taking it back; nothing else spent its input.
+    await h.node.invalidateBlock(await h.node.rpc<string>('getblockhash', [tip]));
+    expect(await h.node.rpc<string[]>('getrawmempool')).not.toContain(txid);
+    await h.sync(follower);
+    await expectState(co.id, 'settled', { txid, state: 'orphaned', confirmations: 0, block_hash: null });
+    const events = await h.eventPayloads(co.id);
+    expect(events.map((e) => e.type)).toEqual(['checkout.processing', 'checkout.settled', 'payment.reversed']);
+    expect(events[2]!.type === 'payment.reversed' && events[2]!.payment.state).toBe('orphaned');
+    expect(await h.db.kysely.selectFrom('ledger_postings').select('kind').where('checkout_id', '=', co.id).execute()).toEqual([{ kind: 'payment_reversal' }]);
+  });
 });
