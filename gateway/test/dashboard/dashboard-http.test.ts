@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { hashOperatorToken } from '../../src';
 import { QueueDepthSampler, readQueueDepthSamples } from '../../src/dashboard';
 import { failOneJob, OPERATOR_TOKEN, type DashboardHarness, type SeededData, seedDashboardData, startDashboardHarness } from './support/dashboard-harness';
 
@@ -98,6 +99,17 @@ describe('sign-in', () => {
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     const after = await request('GET', '/dashboard/', { cookie });
     expect(after.status).toBe(303);
+  });
+
+  it('ends the sessions of a revoked operator token', async () => {
+    const token = 'cso_second-operator-token-for-revocation';
+    await sql`INSERT INTO operator_tokens (id, token_hash, label) VALUES ('opt_01M7YJ5YNWS0BNZYJAWACABAVP', ${hashOperatorToken(token)}, 'second')`.execute(harness.runtime.db.kysely);
+    const res = await request('POST', '/dashboard/sign-in', { form: { token, next: '/dashboard/' } });
+    expect(res.status).toBe(303);
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect((await request('GET', '/dashboard/', { cookie })).status).toBe(200);
+    await sql`UPDATE operator_tokens SET revoked_at = now() WHERE id = 'opt_01M7YJ5YNWS0BNZYJAWACABAVP'`.execute(harness.runtime.db.kysely);
+    expect((await request('GET', '/dashboard/', { cookie })).status).toBe(303);
   });
 
   it('takes the operator token as a bearer token for scripts, and refuses a wrong one with 401', async () => {
