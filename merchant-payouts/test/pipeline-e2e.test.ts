@@ -8,8 +8,8 @@ import { startWebhookDelivery, verifyWebhookSignature, WebhookStore } from '../.
 import { PipelineRefusedError, pipelineKysely, startPayouts, type RunningPayouts } from '../src';
 import { insertStore, newId, settleCheckout, startWebhookReceiver, waitUntil, type WebhookReceiver } from './support/pipeline-fixtures';
 
-describe('settlement pipeline end to end', () => {
-  let postgres: PostgresServer;
+describe.each(['postgres', 'pglite'] as const)('settlement pipeline end to end [%s]', (engine) => {
+  let postgres: PostgresServer | undefined;
   let redis: RedisServer;
   let runtime: ServiceRuntime;
   let receiver: WebhookReceiver;
@@ -17,10 +17,12 @@ describe('settlement pipeline end to end', () => {
   let pipeline: RunningPayouts;
 
   beforeAll(async () => {
-    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    [postgres, redis] = await Promise.all([engine === 'postgres' ? startPostgres() : undefined, startRedis()]);
     dataDir = mkdtempSync(join(tmpdir(), 'coinstile-pipeline-e2e-'));
+    // Without DATABASE_URL the runtime opens embedded PGlite in the data folder, as `npm start` does.
+    const database = postgres ? { DATABASE_URL: await postgres.createDatabase() } : {};
     const config = loadConfig(
-      { DATABASE_URL: await postgres.createDatabase(), REDIS_URL: redis.url, COINSTILE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE: 'true' },
+      { ...database, REDIS_URL: redis.url, COINSTILE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE: 'true' },
       { cwd: dataDir },
     );
     runtime = await createServiceRuntime(config, { service: 'pipeline-e2e' });
