@@ -110,33 +110,7 @@ export class CheckoutService {
    */
   async create(storeId: StoreId, request: CreateCheckoutRequest, idempotencyKey?: string): Promise<CreateCheckoutResult> {
     const store = await this.activeStore(storeId);
-    const currency = parseFiatCurrency(request.currency);
-    const priceMinor = parseAmount(request.amount, currency);
-    if (priceMinor <= 0n) throw new ValidationError('amount must be positive', { field: 'amount' }, 'invalid_amount');
-    const assetsOffered = [...new Set(request.assets ?? [])];
-    for (const asset of assetsOffered) if (!store.wallets[asset]) throw new AssetNotAcceptedError(storeId, asset);
-    if (request.asset !== undefined) {
-      if (!store.wallets[request.asset] || (assetsOffered.length > 0 && !assetsOffered.includes(request.asset))) {
-        throw new AssetNotAcceptedError(storeId, request.asset);
-      }
-      await this.checkRatesAvailable(request.asset, currency);
-    }
-    const metadata = request.metadata ?? {};
-    if (Object.keys(metadata).length > MAX_METADATA_KEYS) {
-      throw new ValidationError(`metadata may have at most ${MAX_METADATA_KEYS} keys`, { field: 'metadata' });
-    }
-    const items = (request.items ?? []).map((item, i) => {
-      if (item.unitPrice !== undefined) {
-        try {
-          parseAmount(item.unitPrice, currency);
-        } catch (err) {
-          if (err instanceof ValidationError) throw new ValidationError(`items.${i}.unitPrice: ${err.message}`, { field: `items.${i}.unitPrice` }, err.code);
-          throw err;
-        }
-      }
-      return item as JsonValue;
-    });
-
+    const { currency, priceMinor, assetsOffered, metadata, items } = await this.parseRequest(store, request);
     const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
     const claim = idempotencyKey === undefined ? undefined : { scope, key: idempotencyKey, requestHash: requestHash(request), now: this.options.clock.now() };
     const asset = request.asset;
@@ -204,7 +178,7 @@ export class CheckoutService {
         assetsOffered,
         derivationIndex: payment?.derivationIndex ?? null,
         escrow: request.escrow ?? false,
-        metadata: metadata as { [key: string]: JsonValue },
+        metadata,
         items,
       };
       const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
@@ -325,6 +299,42 @@ export class CheckoutService {
       if (await this.repository.compareAndSet(next, record.version, [])) return this.getForShopper(id);
     }
     throw new ConflictError('The checkout changed while renewing its quote; retry', { checkoutId: id }, 'concurrent_update');
+  }
+
+  /** The request's rules beyond its shape (zod checked that): amounts, currency, assets, metadata size. */
+  private async parseRequest(
+    store: Store,
+    request: CreateCheckoutRequest,
+  ): Promise<{ currency: FiatCurrency; priceMinor: bigint; assetsOffered: CryptoAsset[]; metadata: { [key: string]: JsonValue }; items: JsonValue[] }> {
+    const storeId = store.id;
+    const currency = parseFiatCurrency(request.currency);
+    const priceMinor = parseAmount(request.amount, currency);
+    if (priceMinor <= 0n) throw new ValidationError('amount must be positive', { field: 'amount' }, 'invalid_amount');
+    const assetsOffered = [...new Set(request.assets ?? [])];
+    for (const asset of assetsOffered) if (!store.wallets[asset]) throw new AssetNotAcceptedError(storeId, asset);
+    if (request.asset !== undefined) {
+      if (!store.wallets[request.asset] || (assetsOffered.length > 0 && !assetsOffered.includes(request.asset))) {
+        throw new AssetNotAcceptedError(storeId, request.asset);
+      }
+      await this.checkRatesAvailable(request.asset, currency);
+    }
+    const metadata = (request.metadata ?? {}) as { [key: string]: JsonValue };
+    if (Object.keys(metadata).length > MAX_METADATA_KEYS) {
+      throw new ValidationError(`metadata may have at most ${MAX_METADATA_KEYS} keys`, { field: 'metadata' });
+    }
+    const items = (request.items ?? []).map((item, i) => {
+      if (item.unitPrice !== undefined) {
+        try {
+          parseAmount(item.unitPrice, currency);
+        } catch (err) {
+          if (err instanceof ValidationError) throw new ValidationError(`items.${i}.unitPrice: ${err.message}`, { field: `items.${i}.unitPrice` }, err.code);
+          throw err;
+        }
+      }
+      return item as JsonValue;
+    });
+
+    return { currency, priceMinor, assetsOffered, metadata, items };
   }
 
   private async activeStore(storeId: StoreId): Promise<Store> {
