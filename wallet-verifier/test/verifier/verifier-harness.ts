@@ -115,12 +115,12 @@ export class VerifierHarness {
     await Promise.allSettled([this.node.stop(), this.pg?.stop()]);
   }
 
-  follower(options: UtxoFollowerOptions = {}): UtxoChainFollower {
+  follower(options: UtxoFollowerOptions = {}, evaluator: CheckoutEvaluator = this.evaluator): UtxoChainFollower {
     return new UtxoChainFollower(
       utxoChainSpec('litecoin', 'regtest'),
       this.rpc,
       this.db,
-      this.evaluator,
+      evaluator,
       this.clock,
       cryptoRandomSource,
       this.logger,
