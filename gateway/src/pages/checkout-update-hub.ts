@@ -1,7 +1,7 @@
 import type { Database } from '@coinstile/platform';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CHECKOUT_UPDATE_CHANNEL_PREFIX, checkoutUpdateChannel } from './checkout-update-channel';
+import { CHECKOUT_UPDATE_CHANNEL_PREFIX, checkoutUpdateChannel } from '@coinstile/platform';
 
 /** Called when the watched checkout may have changed; the watcher re-reads it. */
 export type CheckoutUpdateListener = () => void;

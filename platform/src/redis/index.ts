@@ -24,3 +24,4 @@ export {
   waitForRedisReady,
 } from './redis-connection';
 export { checkRedisProductionSettings, type RedisSettingFinding } from './redis-production-check';
+export { CHECKOUT_UPDATE_CHANNEL_PREFIX, checkoutUpdateChannel, publishCheckoutUpdate } from './checkout-update-channel';
