@@ -32,7 +32,10 @@ describe('demo store wallets', () => {
     const ltc = parseReceivingWallet('LTC', 'regtest', wallets.ltcTpub);
     expect(deriveAddress(ltc, 0)).toMatch(/^rltc1q/);
     expect(() => parseReceivingWallet('LTC', 'mainnet', wallets.ltcTpub)).toThrow();
-    expect(deriveAddress(parseReceivingWallet('ETH', 'mainnet', wallets.ethXpub), 0)).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    const eth = deriveAddress(parseReceivingWallet('ETH', 'mainnet', wallets.ethXpub), 0);
+    expect(eth).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    // USDC has its own key: the first USDC checkout must not share the first ETH checkout's address.
+    expect(deriveAddress(parseReceivingWallet('USDC', 'mainnet', wallets.usdcXpub), 0)).not.toBe(eth);
     expect(statSync(join(dataDir, 'demo', 'store-wallets.json')).mode & 0o777).toBe(0o600);
     expect(loadOrCreateDemoStoreWallets(dataDir)).toEqual(wallets);
   });
@@ -101,6 +104,8 @@ describe('coinstile demo against an in-process Coinstile on the embedded chains'
     expect(output).toMatch(/Demo store st_\S+ \(created and verified\)/);
     // Two confirmations are needed (low_medium_speed): the LTC payment is seen on chain before it settles.
     expect(output).toMatch(new RegExp(`${result.checkouts[0]!.id} .*(paid, seen on chain|processing): .*tx [0-9a-f]{10}…[0-9a-f]{4}`));
+    const addresses = result.checkouts.map((c) => new RegExp(`${c.id} .*new: .* to (\\S+)`).exec(output)?.[1]);
+    expect(new Set(addresses).size).toBe(3);
     for (const { id } of result.checkouts) {
       expect(output).toMatch(new RegExp(`${id} .*new: order DEMO-`));
       expect(output).toMatch(new RegExp(`${id} .*settled`));

@@ -7,8 +7,13 @@ import { demoDir, readJsonFile, writePrivateJsonFile } from './demo-files';
 export interface DemoStoreWallets {
   /** BIP84 account key `m/84'/1'/0'` in BIP32 test encoding (`tpub…`), for LTC on regtest. */
   readonly ltcTpub: string;
-  /** `m/44'/60'/0'/0` as `xpub…`, for ETH and USDC. */
+  /** `m/44'/60'/0'/0` as `xpub…`, for ETH. */
   readonly ethXpub: string;
+  /**
+   * `m/44'/60'/1'/0`, for USDC: a key of its own, because Coinstile numbers addresses per store and asset,
+   * so one key for both would give an ETH and a USDC checkout the same address.
+   */
+  readonly usdcXpub: string;
 }
 
 const WALLETS_FILE = 'store-wallets.json';
@@ -22,13 +27,14 @@ const TPUB_VERSION = [0x04, 0x35, 0x87, 0xcf];
 export function loadOrCreateDemoStoreWallets(dataDir: string, fresh = false): DemoStoreWallets {
   const file = join(demoDir(dataDir), WALLETS_FILE);
   const existing = readJsonFile(file) as Partial<DemoStoreWallets> | undefined;
-  if (!fresh && typeof existing?.ltcTpub === 'string' && typeof existing.ethXpub === 'string') {
-    return { ltcTpub: existing.ltcTpub, ethXpub: existing.ethXpub };
+  if (!fresh && typeof existing?.ltcTpub === 'string' && typeof existing.ethXpub === 'string' && typeof existing.usdcXpub === 'string') {
+    return { ltcTpub: existing.ltcTpub, ethXpub: existing.ethXpub, usdcXpub: existing.usdcXpub };
   }
   const root = HDNodeWallet.fromSeed(randomBytes(32));
   const wallets: DemoStoreWallets = {
     ltcTpub: asTestNetworkKey(root.derivePath("m/84'/1'/0'").neuter().extendedKey),
     ethXpub: root.derivePath("m/44'/60'/0'/0").neuter().extendedKey,
+    usdcXpub: root.derivePath("m/44'/60'/1'/0").neuter().extendedKey,
   };
   writePrivateJsonFile(file, wallets);
   return wallets;

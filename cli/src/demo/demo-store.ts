@@ -1,3 +1,4 @@
+import { assertNever } from '@coinstile/core';
 import { join } from 'node:path';
 import { CoinstileApiError, type CoinstileApiClient, type StoreView } from './coinstile-api-client';
 import { demoDir, readJsonFile, writePrivateJsonFile } from './demo-files';
@@ -84,7 +85,18 @@ export async function ensureDemoStore(
 }
 
 function createStore(operator: CoinstileApiClient, wallets: DemoStoreWallets, assets: readonly DemoAsset[]): Promise<StoreView> {
-  const walletFor = (asset: DemoAsset) => ({ xpub: asset === 'LTC' ? wallets.ltcTpub : wallets.ethXpub });
+  const walletFor = (asset: DemoAsset): { xpub: string } => {
+    switch (asset) {
+      case 'LTC':
+        return { xpub: wallets.ltcTpub };
+      case 'ETH':
+        return { xpub: wallets.ethXpub };
+      case 'USDC':
+        return { xpub: wallets.usdcXpub };
+      default:
+        return assertNever(asset, 'demo asset');
+    }
+  };
   return operator.createStore({
     name: 'Coinstile Demo Tea House',
     payoutCurrency: 'USD',
