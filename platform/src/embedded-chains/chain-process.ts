@@ -13,7 +13,6 @@ import type { Logger } from 'pino';
  */
 export interface ChainProcess {
   readonly pid: number;
-  readonly child: ChildProcess;
   /** Resolves once the process has exited (never rejects). */
   readonly exited: Promise<void>;
   readonly hasExited: boolean;
@@ -74,7 +73,7 @@ export function launchChainProcess(opts: LaunchChainProcessOptions): ChainProces
       finish();
     });
     child.once('exit', (code, signal) => {
-      opts.logger.info({ pid, code, signal }, `embedded ${opts.name} exited`);
+      opts.logger.info({ nodePid: pid, code, signal }, `embedded ${opts.name} exited`);
       finish();
     });
   });
@@ -82,7 +81,6 @@ export function launchChainProcess(opts: LaunchChainProcessOptions): ChainProces
   child.unref();
   return {
     pid,
-    child,
     exited,
     get hasExited() {
       return exitedFlag;

@@ -98,7 +98,7 @@ export async function startEmbeddedHardhat(
       const temporary = join(dir, `${ENDPOINT_FILE}.${process.pid}.tmp`);
       writeFileSync(temporary, `${JSON.stringify(endpoint, null, 2)}\n`);
       renameSync(temporary, join(dir, ENDPOINT_FILE));
-      logger.info({ pid: node.pid, rpcUrl, chainId: HARDHAT_CHAIN_ID, usdcContract }, 'embedded Hardhat node started (fresh in-memory chain)');
+      logger.info({ nodePid: node.pid, rpcUrl, chainId: HARDHAT_CHAIN_ID, usdcContract }, 'embedded Hardhat node started (fresh in-memory chain)');
       return {
         rpcUrl,
         chainId: HARDHAT_CHAIN_ID,

@@ -89,7 +89,7 @@ export async function startEmbeddedLitecoind(
       await loadOrCreateWallet(rpcUrl);
       const height = await fundWallet(rpcUrl, walletRpcUrl);
       writeEndpointFile(dir, { ...credentials, port });
-      logger.info({ pid: node.pid, port, dir, height, wallet: DEMO_WALLET_NAME }, 'embedded litecoind (regtest) started');
+      logger.info({ nodePid: node.pid, port, dir, height, wallet: DEMO_WALLET_NAME }, 'embedded litecoind (regtest) started');
       return {
         rpcUrl,
         walletRpcUrl,

@@ -30,7 +30,8 @@ const EVM_CHAIN = 'ethereum';
  * `ethRpcUrl`/`ethChainId`/`usdcContract` filled in from them; values the operator set are kept. Each node
  * is registered with `lifecycle` (register this before the services that read the chains, so they stop
  * first). A missing binary or package is a logged notice with the install hint, not a failure; a node
- * that is there but does not start is (`EmbeddedChainStartError`), after stopping what did start.
+ * that is there but does not start is (`EmbeddedChainStartError`): a node started before it is already
+ * registered, so shutting `lifecycle` down stops it.
  * With `NODE_ENV=production` nothing is started: production names its nodes. Pass `opts.database` (see
  * there) and call this before the chain followers start.
  */

@@ -75,12 +75,12 @@ describe('withEmbeddedChains', () => {
     expect(Object.isFrozen(filled)).toBe(true);
     expect(JSON.stringify(filled)).not.toContain(new URL(filled.ltcRpcUrl!).password);
 
-    const started = lines.filter((l) => /^embedded (litecoind|Hardhat node)/.test(l.msg)) as (LogLine & { pid: number })[];
+    const started = lines.filter((l) => /^embedded (litecoind|Hardhat node)/.test(l.msg)) as (LogLine & { nodePid: number })[];
     expect(started).toHaveLength(2);
     const report = await lifecycle.shutdown('test');
     expect(report.clean).toBe(true);
     expect(report.components.map((c) => c.name)).toEqual(['embedded-hardhat', 'embedded-litecoind']);
-    for (const line of started) expect(isProcessRunning(line.pid)).toBe(false);
+    for (const line of started) expect(isProcessRunning(line.nodePid)).toBe(false);
   }, 180_000);
 
   it('starts nothing for chains the operator configured', async () => {
