@@ -67,6 +67,8 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
       logger: logger.child({ component: 'outbox-relay' }),
       route: pipelineRoute,
       batchedQueues: [PIPELINE_QUEUES.webhookFanout],
+      // No sweeper backs the fan-out: 18 exponential attempts (1 s doubling) span about three days of outage.
+      jobOptionsByQueue: { [PIPELINE_QUEUES.webhookFanout]: { attempts: 18 } },
       registry: runtime.metrics.registry,
       ...(opts.relayBatchSize === undefined ? {} : { batchSize: opts.relayBatchSize }),
       ...(opts.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.relayPollIntervalMs }),

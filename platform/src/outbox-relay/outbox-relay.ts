@@ -50,6 +50,8 @@ export interface OutboxRelayOptions {
   readonly registry?: Registry;
   /** Options of every published job, merged over the queue defaults. */
   readonly jobOptions?: JobsOptions;
+  /** Per-queue options, merged over `jobOptions` (e.g. more attempts where no sweeper backs a queue up). */
+  readonly jobOptionsByQueue?: Readonly<Record<string, JobsOptions>>;
   /**
    * Queues that get one `OutboxEventBatchJob` per relay batch instead of one job per event: for cheap,
    * idempotent consumers (the webhook fan-out) whose per-event work costs less than a queue round trip.
@@ -160,14 +162,14 @@ export class OutboxRelay {
         }
         let jobs = perEvent.get(queueName);
         if (!jobs) perEvent.set(queueName, (jobs = []));
-        jobs.push({ name: entry.eventType, data, opts: { ...this.opts.jobOptions, jobId: jobIdForEvent(entry.eventId) } });
+        jobs.push({ name: entry.eventType, data, opts: { ...this.#jobOptions(queueName), jobId: jobIdForEvent(entry.eventId) } });
       }
     }
     await Promise.all([
       ...[...perEvent].map(([queueName, jobs]) => this.#queue(queueName).addBulk(jobs)),
       ...[...batches].map(([queueName, batch]) =>
         this.#queue(queueName).add('batch', { events: batch.events } satisfies OutboxEventBatchJob, {
-          ...this.opts.jobOptions,
+          ...this.#jobOptions(queueName),
           jobId: `batch-${batch.first}-${batch.last}-${batch.events.length}`,
         }),
       ),
@@ -178,6 +180,10 @@ export class OutboxRelay {
       for (const queueName of batches.keys()) this.#metrics.published.inc({ queue: queueName }, 1);
       for (const entry of entries) this.#metrics.lag.observe((now - entry.createdAt.getTime()) / 1000);
     }
+  }
+
+  #jobOptions(queueName: string): JobsOptions {
+    return { ...this.opts.jobOptions, ...this.opts.jobOptionsByQueue?.[queueName] };
   }
 
   #queue(name: string): Queue {

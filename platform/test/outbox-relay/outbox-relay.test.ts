@@ -123,6 +123,7 @@ describe('OutboxRelay', () => {
       logger,
       batchSize: 100,
       batchedQueues: ['relay-batched'],
+      jobOptionsByQueue: { 'relay-batched': { attempts: 18 } },
       route: (entry) => (entry.eventType === 'test.batched' ? ['relay-batched', 'relay-single'] : []),
     });
     while ((await relay.relayOnce()) > 0);
@@ -135,6 +136,8 @@ describe('OutboxRelay', () => {
     expect(jobs.map((j) => (j.data as unknown as OutboxEventBatchJob).events.length).sort()).toEqual([100, 100, 50]);
     expect(jobs.every((j) => /^batch-\d+-\d+-\d+$/.test(j.id ?? ''))).toBe(true);
     expect(await single.getJobCountByTypes('waiting')).toBe(250);
+    expect(jobs.every((j) => j.opts.attempts === 18)).toBe(true);
+    expect((await single.getJobs(['waiting'], 0, 0))[0]?.opts.attempts).toBe(8);
 
     // The same rows claimed again (a crash before the commit) form the same batches: nothing is added.
     await db.kysely.updateTable('outbox').set({ published_at: null }).where('event_type', '=', 'test.batched').execute();
