@@ -21,7 +21,9 @@ export interface StartPayoutsOptions {
   readonly concurrency?: number;
   /** Start an outbox relay in this process (default true; several relays may run at once). */
   readonly relay?: boolean;
+  /** Outbox rows per relay transaction; default 500. */
   readonly relayBatchSize?: number;
+  /** Idle poll interval of the relay; default 100 ms. */
   readonly relayPollIntervalMs?: number;
   /** How often the sweeper looks for stalled work; default 30 s. */
   readonly sweepIntervalMs?: number;
@@ -50,9 +52,10 @@ function checkoutIdOf(job: Job<OutboxEventJob>) {
 
 /**
  * Starts the settlement pipeline in this process: the outbox relay, the `release-order` worker (release
- * and payout of each settled checkout, see `SettlementProcessor`) and the sweeper; each is registered with `runtime.lifecycle` (workers drain
- * their in-flight jobs on shutdown). Run it in any number of processes: the relay claims with SKIP
- * LOCKED, BullMQ spreads jobs, and the database makes every step happen once.
+ * and payout of each settled checkout, group-committed across the jobs running at once, see
+ * `SettlementProcessor`) and the sweeper; each is registered with `runtime.lifecycle` (the worker drains
+ * its in-flight jobs on shutdown). Run it in any number of processes: the relay claims with SKIP LOCKED,
+ * BullMQ spreads the jobs, and unique keys in the database make every step happen once.
  */
 export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions = {}): RunningPayouts {
   const { db, clock, random, logger, lifecycle } = runtime;
