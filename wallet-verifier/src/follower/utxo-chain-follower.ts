@@ -8,7 +8,7 @@ import type { CheckoutEvaluator } from '../payments/checkout-evaluator';
 import { PaymentStore, type OutputSighting } from '../payments/payment-store';
 import { asVerifierDb, type VerifierDB } from '../payments/verifier-schema';
 import type { BitcoinRpcClient } from '../rpc/bitcoin-rpc-client';
-import { RPC_INVALID_ADDRESS_OR_KEY, RpcMethodError } from '../rpc/rpc-errors';
+import { RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RpcMethodError } from '../rpc/rpc-errors';
 import { AddressFeed, type WatchedAddress } from '../watch/address-feed';
 import { WatchedSet } from '../watch/watched-set';
 import type { FollowerMetrics } from './follower-metrics';
@@ -316,7 +316,7 @@ export class UtxoChainFollower {
         nodeHash = await this.rpc.call<string>('getblockhash', [height]);
       } catch (err) {
         // The node's chain may now be shorter than this height (-8 "Block height out of range").
-        if (!(err instanceof Error && /out of range/i.test(err.message))) throw err;
+        if (!(err instanceof RpcMethodError && err.code === RPC_INVALID_PARAMETER)) throw err;
       }
       if (nodeHash === block.hash) {
         fork = { height, hash: block.hash };
