@@ -44,7 +44,7 @@ describe('createServiceRuntime', () => {
       const worker = runtime.redisConnection('worker', 'worker-1');
       expect(worker.options.maxRetriesPerRequest).toBeNull();
 
-      const server: Server = await startOpsServer(runtime, 0);
+      const server: Server = await startOpsServer(runtime, { port: 0 });
       const { port } = server.address() as AddressInfo;
       const ready = await httpRequest(port, '/readyz');
       expect(ready.status).toBe(200);

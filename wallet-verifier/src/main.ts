@@ -1,16 +1,19 @@
-import type { ReadinessCheck, ServiceRuntime } from '@coinstile/platform';
+import { publishCheckoutUpdate, type ReadinessCheck, type ServiceRuntime } from '@coinstile/platform';
 import type { ChainNetwork, UtxoChain } from './addresses';
 import { utxoChainSpec } from './chain/utxo-chain';
 import { ChainFollowerService, type ChainFollowerServiceOptions, type FollowerStatus } from './follower/chain-follower-service';
 import { InProcessLock, PostgresAdvisoryLock } from './follower/follower-lock';
 import { followerMetrics } from './follower/follower-metrics';
 import { UtxoChainFollower, type UtxoFollowerOptions } from './follower/utxo-chain-follower';
+import { startEvmFollower } from './evm/start-evm-follower';
+import type { EvmFollowerOptions } from './evm/evm-chain-follower';
 import { CheckoutEvaluator } from './payments/checkout-evaluator';
 import { BitcoinRpcClient } from './rpc/bitcoin-rpc-client';
 import { ExpirySweeper, type ExpirySweeperOptions } from './sweeper/expiry-sweeper';
 
 export interface StartVerifierOptions {
   readonly follower?: UtxoFollowerOptions;
+  readonly evmFollower?: EvmFollowerOptions;
   readonly service?: ChainFollowerServiceOptions;
   readonly sweeper?: ExpirySweeperOptions;
   /** Per-request bound of chain RPC calls. Default 10 s. */
@@ -28,7 +31,7 @@ export interface Verifier {
 
 /**
  * Starts the wallet verifier on `runtime`: for each of `LTC_RPC_URL`/`LTC_NETWORK` and
- * `BTC_RPC_URL`/`BTC_NETWORK` that is configured, a chain follower (waiting as standby while another
+ * `BTC_RPC_URL`/`BTC_NETWORK` (and `ETH_RPC_URL`/`ETH_CHAIN_ID` with `USDC_CONTRACT`) that is configured, a chain follower (waiting as standby while another
  * process holds the chain's lock: a PostgreSQL advisory lock, or in-process on embedded PGlite), plus the
  * expiry sweeper; all registered with `runtime.lifecycle`, so shutdown stops them before the database.
  * Metrics go to `runtime.metrics.registry`.
@@ -36,7 +39,15 @@ export interface Verifier {
 export async function startVerifier(runtime: ServiceRuntime, options: StartVerifierOptions = {}): Promise<Verifier> {
   const { config, db, logger, clock, random } = runtime;
   const metrics = followerMetrics(runtime.metrics.registry);
-  const evaluator = new CheckoutEvaluator(db, { clock, random });
+  // After each commit, open hosted pages (in any gateway process) are told to re-read the checkout at
+  // once; their database poll covers a lost message.
+  const evaluator = new CheckoutEvaluator(db, {
+    clock,
+    random,
+    onEvents: (events) => {
+      for (const event of events) void publishCheckoutUpdate(runtime.redis, event.checkoutId, event.version);
+    },
+  });
   const chains: { chain: UtxoChain; url: string | undefined; network: ChainNetwork }[] = [
     { chain: 'litecoin', url: config.ltcRpcUrl, network: config.ltcNetwork },
     { chain: 'bitcoin', url: config.btcRpcUrl, network: config.btcNetwork },
@@ -61,7 +72,17 @@ export async function startVerifier(runtime: ServiceRuntime, options: StartVerif
     followers.push(service);
     logger.info({ chain, network, node: rpc.endpoint }, 'chain follower started');
   }
-  if (followers.length === 0) logger.warn('no chain node configured (LTC_RPC_URL / BTC_RPC_URL): the verifier only sweeps expiries');
+  const evm = startEvmFollower(runtime, {
+    evaluator,
+    metrics,
+    ...(options.evmFollower ? { follower: options.evmFollower } : {}),
+    ...(options.service ? { service: options.service } : {}),
+    ...(options.rpcTimeoutMs === undefined ? {} : { rpcTimeoutMs: options.rpcTimeoutMs }),
+  });
+  if (evm !== undefined) followers.push(evm);
+  if (followers.length === 0) {
+    logger.warn('no chain node configured (LTC_RPC_URL / BTC_RPC_URL / ETH_RPC_URL): the verifier only sweeps expiries');
+  }
   const sweeper = new ExpirySweeper(db, evaluator, clock, logger.child({ component: 'expiry-sweeper' }), options.sweeper);
   sweeper.start();
   runtime.lifecycle.register(sweeper);

@@ -56,10 +56,11 @@ async function startParts(name: ServiceName, runtime: ServiceRuntime): Promise<v
       await startFxRefresher(runtime);
       await startOpsServer(runtime);
       return;
-    case 'verifier':
-      await startVerifier(runtime);
-      await startOpsServer(runtime);
+    case 'verifier': {
+      const verifier = await startVerifier(runtime);
+      await startOpsServer(runtime, { checks: verifier.readinessChecks });
       return;
+    }
     case 'payouts':
       startPayouts(runtime);
       startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
