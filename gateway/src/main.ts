@@ -6,6 +6,7 @@ import type { Router } from 'express';
 import { type ApiRouterFactory, createGatewayApp, type HostedPageRouterFactory } from './app';
 import { ensureOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
 import { principalOf, requireStoreScope } from './auth/principal';
+import { dashboardFor, type DashboardForGatewayOptions } from './dashboard';
 import { hostedPagesFor } from './pages';
 import { createWebhooksRouter } from './webhooks';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
@@ -25,6 +26,8 @@ export interface StartGatewayOptions extends GatewayServicesOptions {
   readonly apiRouters?: readonly ApiRouterFactory[];
   /** The hosted checkout page's router factory; default `hostedPagesFor(runtime)` (`gateway/src/pages`). */
   readonly hostedPages?: HostedPageRouterFactory;
+  /** The operator dashboard at `/dashboard` (e.g. `payoutActions` when payouts run in this process). */
+  readonly dashboard?: DashboardForGatewayOptions;
   /** Overrides `PORT` (0 picks a free port; tests use it). */
   readonly port?: number;
 }
@@ -76,7 +79,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
   const app = createGatewayApp(
     { ...runtime, services },
     {
-      ...(opts.routers ? { routers: opts.routers } : {}),
+      routers: [dashboardFor(runtime, services, opts.dashboard ?? {}), ...(opts.routers ?? [])],
       apiRouters: [webhooksApi(runtime), ...(opts.apiRouters ?? [])],
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },

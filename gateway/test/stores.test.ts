@@ -231,6 +231,9 @@ describe('HTTP hygiene', () => {
       const name = /#\/components\/schemas\/([A-Za-z]+)/.exec(ref)?.[1];
       expect(name && doc.body.components.schemas[name]).toBeTruthy();
     }
+    // startGateway mounts the operator dashboard too.
+    const dashboard = await fetch(`${h.url}/dashboard`, { redirect: 'manual' });
+    expect([200, 302, 303, 401]).toContain(dashboard.status);
     const docs = await h.request('GET', '/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('/docs/assets/swagger-ui-bundle.js');
