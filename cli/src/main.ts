@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { demoCommand } from './commands/demo';
 import { migrateCommand } from './commands/migrate';
 import { runService, type ServiceName } from './commands/run-service';
 
@@ -22,6 +23,15 @@ for (const service of services) {
     .action(() => runService(service.name));
 }
 program.command('migrate').description('apply pending database migrations, then exit').action(migrateCommand);
+program
+  .command('demo')
+  .description('pay a stream of demo checkouts on the regtest chains of a running Coinstile')
+  .option('--url <url>', 'base URL of the running Coinstile (default PUBLIC_URL)')
+  .option('--token <token>', 'operator token (default COINSTILE_OPERATOR_TOKEN)')
+  .option('--count <n>', 'checkouts to create', '20')
+  .option('--interval <seconds>', 'seconds between two checkouts', '3')
+  .option('--block-interval <seconds>', 'seconds between two blocks on each chain', '5')
+  .action(demoCommand);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`coinstile: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,7 +1,14 @@
 import { startFxRefresher } from '@coinstile/fx-oracle';
 import { startGateway, startWebhookDelivery, type OperatorTokenBootstrap } from '@coinstile/gateway';
 import { startPayouts } from '@coinstile/merchant-payouts';
-import { createServiceRuntime, instanceSecret, RedisServerMissingError, type ServiceRuntime, startOpsServer } from '@coinstile/platform';
+import {
+  createServiceRuntime,
+  instanceSecret,
+  RedisServerMissingError,
+  type ServiceRuntime,
+  startOpsServer,
+  withEmbeddedChains,
+} from '@coinstile/platform';
 import { startVerifier } from '@coinstile/wallet-verifier';
 import { loadConfigOrExit } from './load-config-or-exit';
 
@@ -36,9 +43,20 @@ export async function runService(name: ServiceName): Promise<void> {
   }
 }
 
-async function startParts(name: ServiceName, runtime: ServiceRuntime): Promise<void> {
+async function startParts(name: ServiceName | 'all-in-one', runtime: ServiceRuntime): Promise<void> {
   switch (name) {
     case 'start': {
+      // The embedded default also runs regtest chains (litecoind, and a Hardhat node in a development
+      // checkout) for whatever chain has no RPC URL configured. Only `start` does: a lone `verifier`
+      // must not start nodes of its own. They stop after the followers that use them.
+      const withChains: ServiceRuntime = {
+        ...runtime,
+        config: await withEmbeddedChains(runtime.config, runtime.config.dataDir, runtime.logger, runtime.lifecycle, { database: runtime.db }),
+      };
+      await startParts('all-in-one', withChains);
+      return;
+    }
+    case 'all-in-one': {
       // Workers first, HTTP last: shutdown runs in reverse, so the server stops taking requests first.
       await startVerifier(runtime);
       startPayouts(runtime);
@@ -97,6 +115,14 @@ function printBanner(runtime: ServiceRuntime, listenUrl: string, token: Operator
     case 'config':
       lines.push('  Operator token: COINSTILE_OPERATOR_TOKEN.');
       break;
+  }
+  if (config.ltcRpcUrl !== undefined || config.ethRpcUrl !== undefined) {
+    lines.push(
+      `  Chains:       ${[config.ltcRpcUrl ? `LTC ${config.ltcNetwork}` : '', config.ethRpcUrl ? `EVM chain ${config.ethChainId ?? '?'}` : ''].filter(Boolean).join(', ')}`,
+    );
+  }
+  if (embedded.database) {
+    lines.push('  Demo:         in another terminal, `npm run coinstile -- demo` pays demo checkouts on the regtest chains');
   }
   lines.push('Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n'));
