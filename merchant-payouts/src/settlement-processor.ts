@@ -335,7 +335,9 @@ async function appendPostings(db: Kysely<PipelineDB>, postings: readonly Posting
  * row is locked first, so two transactions cannot both read a total just below the minimum.
  */
 async function releaseThresholdPayouts(db: Kysely<PipelineDB>, storeId: StoreId, minimumMinor: bigint, now: Date): Promise<void> {
-  await db.selectFrom('stores').select('id').where('id', '=', storeId).forUpdate().execute();
+  // NO KEY UPDATE, not UPDATE: it serialises threshold checks of one store but does not conflict with the
+  // KEY SHARE locks that this and other transactions' foreign-key checks already hold on the store row.
+  await db.selectFrom('stores').select('id').where('id', '=', storeId).forNoKeyUpdate().execute();
   const waiting = await db
     .selectFrom('payouts')
     .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_minor'), sql<string>`0`).as('total'))

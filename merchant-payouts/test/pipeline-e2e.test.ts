@@ -153,4 +153,20 @@ describe.each(['postgres', 'pglite'] as const)('settlement pipeline end to end [
       pipeline.relay!.start();
     }
   }, 30_000);
+
+  test('concurrent batches on one threshold store: no deadlock, every payout falls due once the totals cross', async () => {
+    const storeId = await insertStore(runtime.db, { feeBps: 0, feeFixedMinor: 0n, schedule: { kind: 'threshold', minimumMinor: 10_000n } });
+    await pipeline.relay!.stop();
+    try {
+      const ids = [];
+      for (let i = 0; i < 20; i++) ids.push(await settleCheckout(runtime.db, storeId, { priceMinor: 1_000n }));
+      const results = await Promise.all(ids.map((id) => pipeline.processor.processMany([id])));
+      expect(results.every((r) => !(([...r.values()][0]) instanceof Error))).toBe(true);
+      const payouts = await pipelineKysely(runtime.db).selectFrom('payouts').select(['amount_minor', 'due_at']).where('store_id', '=', storeId).execute();
+      expect(payouts).toHaveLength(20);
+      expect(payouts.filter((p) => p.due_at === null)).toEqual([]);
+    } finally {
+      pipeline.relay!.start();
+    }
+  }, 30_000);
 });
