@@ -122,7 +122,7 @@ function printBanner(runtime: ServiceRuntime, listenUrl: string, token: Operator
     );
   }
   if (embedded.database) {
-    lines.push('  Demo:         in another terminal, `npm run coinstile -- demo` pays demo checkouts on the regtest chains');
+    lines.push('  Demo:         in another terminal, `npm run coinstile -- demo --token <operator token>` pays demo checkouts');
   }
   lines.push('Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n'));
