@@ -72,6 +72,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     // An idle client losing its server (Postgres restart) emits 'error' on the pool; unhandled, it
     // would crash the process. The next checkout simply gets a fresh connection.
     pool.on('error', (err) => logger?.warn({ err }, 'idle PostgreSQL connection failed'));
+    // A client checked out (inside a transaction, say) when the server dies emits 'error' on itself, not
+    // on the pool; unhandled, that also crashes the process. The query in flight already rejects, which
+    // rolls the caller's work back; the listener only keeps the process alive.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => logger?.warn({ err }, 'PostgreSQL connection failed while in use'));
+    });
     const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     return createDatabase('postgres', kysely);
   }
