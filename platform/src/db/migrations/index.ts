@@ -4,6 +4,7 @@ import { verifier } from './0003-verifier';
 import { pipeline } from './0004-pipeline';
 import { payoutBatches } from './0006-payout-batches';
 import { instanceSecrets } from './0010-instance-secrets';
+import { receipts } from './0011-receipts';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-pipeline': pipeline,
   '0006-payout-batches': payoutBatches,
   '0010-instance-secrets': instanceSecrets,
+  '0011-receipts': receipts,
 };
