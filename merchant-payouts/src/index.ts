@@ -21,3 +21,4 @@ export {
 } from './payout-schedule';
 export { fxSpreadMinor, mallFeeMinor } from './fees';
 export { pipelineKysely, type PipelineDB, type PipelineTables, type OrderReleasesTable } from './pipeline-schema';
+export * from './payouts-io';

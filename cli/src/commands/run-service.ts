@@ -1,6 +1,6 @@
 import { startFxRefresher } from '@coinstile/fx-oracle';
 import { startGateway, startWebhookDelivery, type OperatorTokenBootstrap } from '@coinstile/gateway';
-import { startPayouts } from '@coinstile/merchant-payouts';
+import { PayoutConfigError, PayoutOperator, payoutSetupFromEnv, startPayoutBatching, startPayouts } from '@coinstile/merchant-payouts';
 import {
   createServiceRuntime,
   instanceSecret,
@@ -10,7 +10,7 @@ import {
   withEmbeddedChains,
 } from '@coinstile/platform';
 import { startVerifier } from '@coinstile/wallet-verifier';
-import { loadConfigOrExit } from './load-config-or-exit';
+import { EXIT_BAD_CONFIG, loadConfigOrExit } from './load-config-or-exit';
 
 export type ServiceName = 'start' | 'gateway' | 'fx' | 'verifier' | 'payouts';
 
@@ -59,14 +59,13 @@ async function startParts(name: ServiceName | 'all-in-one', runtime: ServiceRunt
     case 'all-in-one': {
       // Workers first, HTTP last: shutdown runs in reverse, so the server stops taking requests first.
       await startVerifier(runtime);
-      startPayouts(runtime);
-      startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
-      const gateway = await startGateway(runtime, { quoteSigningKey: await quoteSigningKey(runtime) });
+      startPipeline(runtime);
+      const gateway = await startGateway(runtime, gatewayOptions(runtime, await quoteSigningKey(runtime)));
       printBanner(runtime, gateway.listenUrl, gateway.operatorToken);
       return;
     }
     case 'gateway': {
-      const gateway = await startGateway(runtime, { quoteSigningKey: await quoteSigningKey(runtime) });
+      const gateway = await startGateway(runtime, gatewayOptions(runtime, await quoteSigningKey(runtime)));
       printBanner(runtime, gateway.listenUrl, gateway.operatorToken);
       return;
     }
@@ -80,11 +79,49 @@ async function startParts(name: ServiceName | 'all-in-one', runtime: ServiceRunt
       return;
     }
     case 'payouts':
-      startPayouts(runtime);
-      startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
+      startPipeline(runtime);
       await startOpsServer(runtime);
       return;
   }
+}
+
+/** The settlement pipeline, payout batching (bank files / payout APIs) and webhook delivery. */
+function startPipeline(runtime: ServiceRuntime): void {
+  startPayouts(runtime);
+  startPayoutBatching(runtime, payoutSetup(runtime));
+  startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
+}
+
+/**
+ * A documentation example account (DE89 3704 0044 0532 0130 00) as the mall's debtor account, so the
+ * embedded default writes real pain.001 files into the data folder before the operator has configured a
+ * bank. Never used in production, where the PAYOUT_* variables are required.
+ */
+const DEMO_PAYOUT_DEBTOR = {
+  PAYOUT_DEBTOR_NAME: 'Coinstile demo mall (not a real account)',
+  PAYOUT_DEBTOR_IBAN: 'DE89370400440532013000',
+  PAYOUT_DEBTOR_BIC: 'COBADEFFXXX',
+} as const;
+
+function payoutSetup(runtime: ServiceRuntime): ReturnType<typeof payoutSetupFromEnv> {
+  const env = process.env;
+  const demo = runtime.config.nodeEnv !== 'production' && env.PAYOUT_PROVIDERS === undefined && env.PAYOUT_DEBTOR_IBAN === undefined;
+  if (demo) runtime.logger.warn({ debtor: DEMO_PAYOUT_DEBTOR.PAYOUT_DEBTOR_NAME }, 'payouts go to bank files from a demo debtor account: set PAYOUT_* for real payouts');
+  try {
+    return payoutSetupFromEnv(demo ? { ...env, ...DEMO_PAYOUT_DEBTOR } : env, runtime.config.dataDir, runtime.clock);
+  } catch (err) {
+    if (err instanceof PayoutConfigError) {
+      process.stderr.write(`coinstile: invalid configuration\n${err.message}\n`);
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    throw err;
+  }
+}
+
+/** The dashboard's payout buttons act directly on the payouts (any process can). */
+function gatewayOptions(runtime: ServiceRuntime, key: Buffer): Parameters<typeof startGateway>[1] {
+  const { db, clock, random } = runtime;
+  return { quoteSigningKey: key, dashboard: { payoutActions: new PayoutOperator({ db, clock, random }) } };
 }
 
 /** Quote tokens signed by one gateway replica must verify on every other: one key per installation. */
