@@ -22,3 +22,4 @@ export {
 export { fxSpreadMinor, mallFeeMinor } from './fees';
 export { pipelineKysely, type PipelineDB, type PipelineTables, type OrderReleasesTable } from './pipeline-schema';
 export * from './payouts-io';
+export * from './receipts';
