@@ -1,4 +1,4 @@
-export { issueReceipt, issueMissingReceipts, storedReceipt, type IssuedReceipt, type ReceiptSigner } from './receipt-issuer';
+export { issueReceipt, issueReceipts, issueMissingReceipts, storedReceipt, type IssuedReceipt, type ReceiptSigner } from './receipt-issuer';
 export {
   NoActiveReceiptKeyError,
   RECEIPT_KEY_SECRET_NAME,

@@ -32,70 +32,111 @@ export interface IssuedReceipt {
  * exist or is not settled, `NoActiveReceiptKeyError` when no key may sign.
  */
 export async function issueReceipt(db: ReceiptsExecutor, checkoutId: CheckoutId, signer: ReceiptSigner): Promise<IssuedReceipt> {
-  const existing = await storedReceipt(db, checkoutId);
-  if (existing !== undefined) return existing;
+  const result = (await issueReceipts(db, [checkoutId], signer)).get(checkoutId);
+  if (result === undefined) throw new Error(`no receipt result for ${checkoutId}`);
+  if (result instanceof ReceiptRefusedError) throw result;
+  return result;
+}
 
-  const checkout = await pipelineKysely(db)
+/**
+ * `issueReceipt` for many checkouts in a constant number of statements whatever their number (the
+ * pipeline calls it with a whole release batch). A checkout that cannot have a receipt gets its
+ * `ReceiptRefusedError` as its result, never failing the others.
+ */
+export async function issueReceipts(
+  db: ReceiptsExecutor,
+  checkoutIds: readonly CheckoutId[],
+  signer: ReceiptSigner,
+): Promise<Map<CheckoutId, IssuedReceipt | ReceiptRefusedError>> {
+  const ids = [...new Set(checkoutIds)].sort();
+  const results = new Map<CheckoutId, IssuedReceipt | ReceiptRefusedError>();
+  if (ids.length === 0) return results;
+  for (const receipt of await storedReceipts(db, ids)) results.set(receipt.checkoutId as CheckoutId, receipt);
+  const toIssue = ids.filter((id) => !results.has(id));
+  if (toIssue.length === 0) return results;
+
+  const checkouts = await pipelineKysely(db)
     .selectFrom('checkouts')
     .select(['id', 'store_id', 'order_id', 'status', 'price_minor', 'currency', 'asset', 'amount_paid_base', 'counted_payment_ids', 'settled_at'])
-    .where('id', '=', checkoutId)
-    .executeTakeFirst();
-  if (checkout === undefined) throw new ReceiptRefusedError('unknown_checkout', checkoutId, `No checkout ${checkoutId}`);
-  if (checkout.status !== 'settled' || checkout.asset === null || checkout.settled_at === null) {
-    throw new ReceiptRefusedError('checkout_not_settled', checkoutId, `Checkout ${checkoutId} is ${checkout.status}, not settled`);
+    .where('id', 'in', toIssue)
+    .execute();
+  const byId = new Map(checkouts.map((c) => [c.id, c]));
+  const settled: ((typeof checkouts)[number] & { asset: string; settled_at: Date })[] = [];
+  for (const id of toIssue) {
+    const checkout = byId.get(id);
+    if (checkout === undefined) results.set(id, new ReceiptRefusedError('unknown_checkout', id, `No checkout ${id}`));
+    else if (checkout.status !== 'settled' || checkout.asset === null || checkout.settled_at === null) {
+      results.set(id, new ReceiptRefusedError('checkout_not_settled', id, `Checkout ${id} is ${checkout.status}, not settled`));
+    } else settled.push({ ...checkout, asset: checkout.asset, settled_at: checkout.settled_at });
   }
+  if (settled.length === 0) return results;
+
+  const paymentIds = settled.flatMap((c) => c.counted_payment_ids);
   const paymentRows =
-    checkout.counted_payment_ids.length === 0
+    paymentIds.length === 0
       ? []
       : await pipelineKysely(db)
           .selectFrom('payments')
-          .select(['txid', 'output_index', 'amount_base', 'confirmations'])
-          .where('id', 'in', checkout.counted_payment_ids)
+          .select(['checkout_id', 'txid', 'output_index', 'amount_base', 'confirmations'])
+          .where('id', 'in', paymentIds)
           .orderBy('txid')
           .orderBy('output_index')
           .execute();
-  const payments: ReceiptPayment[] = paymentRows.map((p) => ({ txid: p.txid, outputIndex: p.output_index, amountBase: p.amount_base, confirmations: p.confirmations }));
-
+  const paymentsOf = new Map<string, ReceiptPayment[]>();
+  for (const p of paymentRows) {
+    const list = paymentsOf.get(p.checkout_id) ?? [];
+    list.push({ txid: p.txid, outputIndex: p.output_index, amountBase: p.amount_base, confirmations: p.confirmations });
+    paymentsOf.set(p.checkout_id, list);
+  }
   const key = await signer.keys.activeKey(db);
   const issuedAt = signer.clock.now();
-  const id = nextId('rcpt', signer.clock, signer.random);
-  const claims: ReceiptClaims = {
-    iss: signer.issuer,
-    sub: checkout.id,
-    rcpt: id,
-    storeId: checkout.store_id,
-    orderId: checkout.order_id,
-    priceMinor: checkout.price_minor,
-    currency: checkout.currency,
-    asset: checkout.asset,
-    amountReceivedBase: checkout.amount_paid_base,
-    txids: [...new Set(payments.map((p) => p.txid))],
-    payments,
-    confirmations: payments.length === 0 ? 0 : Math.min(...payments.map((p) => p.confirmations)),
-    settledAt: new Date(checkout.settled_at).toISOString(),
-    iat: Math.floor(issuedAt.getTime() / 1000),
-  };
-  const jws = signCompactJws({ alg: 'EdDSA', typ: RECEIPT_JWS_TYPE, kid: key.kid }, Buffer.from(JSON.stringify(claims), 'utf8'), key.privateKey);
+  const rows = settled.map((checkout) => {
+    const payments = paymentsOf.get(checkout.id) ?? [];
+    const id = nextId('rcpt', signer.clock, signer.random);
+    const claims: ReceiptClaims = {
+      iss: signer.issuer,
+      sub: checkout.id,
+      rcpt: id,
+      storeId: checkout.store_id,
+      orderId: checkout.order_id,
+      priceMinor: checkout.price_minor,
+      currency: checkout.currency,
+      asset: checkout.asset,
+      amountReceivedBase: checkout.amount_paid_base,
+      txids: [...new Set(payments.map((p) => p.txid))],
+      payments,
+      confirmations: payments.length === 0 ? 0 : Math.min(...payments.map((p) => p.confirmations)),
+      settledAt: new Date(checkout.settled_at).toISOString(),
+      iat: Math.floor(issuedAt.getTime() / 1000),
+    };
+    const jws = signCompactJws({ alg: 'EdDSA', typ: RECEIPT_JWS_TYPE, kid: key.kid }, Buffer.from(JSON.stringify(claims), 'utf8'), key.privateKey);
+    return { id, checkout_id: checkout.id, store_id: checkout.store_id, kid: key.kid, jws, issued_at: issuedAt };
+  });
   await receiptsKysely(db)
     .insertInto('receipts')
-    .values({ id, checkout_id: checkout.id, store_id: checkout.store_id, kid: key.kid, jws, issued_at: issuedAt })
+    .values(rows)
     .onConflict((oc) => oc.column('checkout_id').doNothing())
     .execute();
-  const stored = await storedReceipt(db, checkoutId);
-  if (stored === undefined) throw new Error(`receipt of ${checkoutId} vanished right after it was written`);
-  return stored;
+  // Read back rather than trust `rows`: a concurrent issuer may have stored its receipt first.
+  for (const receipt of await storedReceipts(db, settled.map((c) => c.id))) results.set(receipt.checkoutId as CheckoutId, receipt);
+  for (const checkout of settled) {
+    if (!results.has(checkout.id as CheckoutId)) throw new Error(`receipt of ${checkout.id} vanished right after it was written`);
+  }
+  return results;
 }
 
 /** The stored receipt of a checkout, if one was issued. */
 export async function storedReceipt(db: ReceiptsExecutor, checkoutId: string): Promise<IssuedReceipt | undefined> {
-  const row = await receiptsKysely(db)
+  return (await storedReceipts(db, [checkoutId]))[0];
+}
+
+async function storedReceipts(db: ReceiptsExecutor, checkoutIds: readonly string[]): Promise<IssuedReceipt[]> {
+  const rows = await receiptsKysely(db)
     .selectFrom('receipts')
     .select(['id', 'checkout_id', 'store_id', 'kid', 'jws', 'issued_at'])
-    .where('checkout_id', '=', checkoutId)
-    .executeTakeFirst();
-  return row === undefined
-    ? undefined
-    : { id: row.id, checkoutId: row.checkout_id, storeId: row.store_id, kid: row.kid, jws: row.jws, issuedAt: new Date(row.issued_at) };
+    .where('checkout_id', 'in', checkoutIds)
+    .execute();
+  return rows.map((row) => ({ id: row.id, checkoutId: row.checkout_id, storeId: row.store_id, kid: row.kid, jws: row.jws, issuedAt: new Date(row.issued_at) }));
 }
 
 /**
@@ -114,6 +155,6 @@ export async function issueMissingReceipts(db: ReceiptsExecutor, signer: Receipt
     .orderBy('order_releases.released_at')
     .limit(limit)
     .execute();
-  for (const row of missing) await issueReceipt(db, row.checkout_id as CheckoutId, signer);
-  return missing.length;
+  const results = await issueReceipts(db, missing.map((r) => r.checkout_id as CheckoutId), signer);
+  return [...results.values()].filter((r) => !(r instanceof ReceiptRefusedError)).length;
 }

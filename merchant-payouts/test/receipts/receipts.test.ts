@@ -15,6 +15,7 @@ import {
   createReceiptSigner,
   issueMissingReceipts,
   issueReceipt,
+  issueReceipts,
   MalformedReceiptError,
   receiptsKysely,
   ReceiptKeyStore,
@@ -135,6 +136,23 @@ describe('signed receipts on PostgreSQL', () => {
     const refused = await issueReceipt(db, checkoutId, signer).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ReceiptRefusedError);
     expect((refused as ReceiptRefusedError).reason).toBe('checkout_not_settled');
+  });
+
+  test('a batch: each checkout gets its receipt or its own refusal, already issued ones come back unchanged', async () => {
+    const [issuedBefore, fresh1, fresh2] = await Promise.all([1, 2, 3].map(() => settleCheckout(db, storeId)));
+    const earlier = await issueReceipt(db, issuedBefore!, signer);
+    const unknown = newId('co');
+    const results = await issueReceipts(db, [fresh1!, unknown, issuedBefore!, fresh2!, fresh1!], signer);
+    expect(results.size).toBe(4);
+    expect(results.get(issuedBefore!)).toEqual(earlier);
+    expect(results.get(unknown)).toBeInstanceOf(ReceiptRefusedError);
+    const jwks = await signer.keys.publishedKeys();
+    for (const id of [fresh1!, fresh2!]) {
+      const receipt = results.get(id);
+      if (!receipt || receipt instanceof ReceiptRefusedError) throw new Error(`no receipt for ${id}`);
+      expect(verifyReceipt(receipt.jws, jwks, { expectedStoreId: storeId, now: clock.now() }).sub).toBe(id);
+      expect(await storedReceipt(db, id)).toEqual(receipt);
+    }
   });
 
   test('issued inside a transaction that rolls back, the receipt is gone with it', async () => {
