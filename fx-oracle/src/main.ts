@@ -30,7 +30,7 @@ export const OBSERVATION_KEY_PREFIX = 'coinstile:';
 export function configuredRateSources(runtime: Pick<ServiceRuntime, 'config'>): RateSource[] {
   const { config } = runtime;
   const staticRates = config.fxStaticRates.length > 0 ? config.fxStaticRates : DEMO_STATIC_RATES;
-  return createRateSources({ names: config.fxSources as readonly RateSourceName[], staticRates });
+  return createRateSources({ names: config.fxSources as readonly RateSourceName[], staticRates, baseUrls: config.fxSourceUrls });
 }
 
 /**

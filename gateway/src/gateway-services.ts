@@ -33,7 +33,7 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
   const { db, clock, random, config } = runtime;
   const stores = new StoreService({ db, config, clock, random });
   const fx = await startFx(runtime, {
-    spreadBpsOf: (storeId) => stores.spreadBpsOf(storeId),
+    rateRulesOf: (storeId) => stores.rateRulesOf(storeId),
     ...(options.quoteSigningKey !== undefined ? { quoteSigningKey: options.quoteSigningKey } : {}),
   });
   const pendingQuotes = new DeferredQuoteRepository(new KyselyQuoteRepository(db.kysely));

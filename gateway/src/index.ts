@@ -19,5 +19,5 @@ export { type Store, type StoreStatus, type GatewayStorePolicy, type StoredPolic
 export { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimits, type RateLimitBucket } from './rate-limit/rate-limiter';
 export { openApiDocument } from './openapi/openapi-document';
 export { API_KEY_SCOPES, type ApiKeyScope } from './http/schemas';
-export { DEFAULT_DEMO_RATES, type FxComponents } from './fx/fx-components';
+export { type FxComponents } from './fx/fx-components';
 export { startWebhookDelivery, createWebhooksRouter, verifyWebhookSignature, signWebhookPayload, SIGNATURE_HEADER } from './webhooks';

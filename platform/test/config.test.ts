@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       usdcContract: undefined,
       fxSources: ['static'],
       fxStaticRates: [],
+      fxSourceUrls: {},
       webhookAllowPrivate: false,
       shutdownTimeoutMs: 25_000,
     });
@@ -173,5 +174,17 @@ describe('loadConfig', () => {
       ethRpcUrl: 'https://mainnet.infura.io/***',
       operatorToken: '***',
     });
+  });
+});
+
+describe('FX_SOURCE_URLS', () => {
+  it('maps exchange sources to replacement base URLs, masking credentials when logged', () => {
+    const config = loadConfig({ FX_SOURCE_URLS: 'coinbase=https://user:secret@fx-proxy.example/cb/,kraken=http://127.0.0.1:9000' }, { cwd: '/nonexistent' });
+    expect(config.fxSourceUrls).toEqual({ coinbase: 'https://user:secret@fx-proxy.example/cb', kraken: 'http://127.0.0.1:9000' });
+    expect(JSON.stringify(config)).not.toContain('secret');
+  });
+
+  it.each(['static=http://x', 'nasdaq=http://x', 'coinbase=ftp://x', 'coinbase', 'coinbase=http://a,coinbase=http://b'])('refuses %s with one line', (raw) => {
+    expect(() => loadConfig({ FX_SOURCE_URLS: raw }, { cwd: '/nonexistent' })).toThrow(/^FX_SOURCE_URLS: /);
   });
 });

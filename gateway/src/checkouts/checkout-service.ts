@@ -263,7 +263,7 @@ export class CheckoutService {
       if (!store || !store.wallets[asset] || (record.assetsOffered.length > 0 && !record.assetsOffered.includes(asset))) {
         throw new AssetNotAcceptedError(record.storeId, asset);
       }
-      await this.checkRatesAvailable(asset, record.currency);
+      await this.checkRatesAvailable(record.storeId, asset, record.currency);
       const ttlMs = record.expiresAt.getTime() - now.getTime();
       const payment = await this.instructions(store, asset, record.currency, record.priceMinor, ttlMs);
       const next = { ...choosePaymentAsset(record, payment, now), derivationIndex: payment.derivationIndex };
@@ -316,7 +316,7 @@ export class CheckoutService {
       if (!store.wallets[request.asset] || (assetsOffered.length > 0 && !assetsOffered.includes(request.asset))) {
         throw new AssetNotAcceptedError(storeId, request.asset);
       }
-      await this.checkRatesAvailable(request.asset, currency);
+      await this.checkRatesAvailable(storeId, request.asset, currency);
     }
     const metadata = (request.metadata ?? {}) as { [key: string]: JsonValue };
     if (Object.keys(metadata).length > MAX_METADATA_KEYS) {
@@ -344,9 +344,13 @@ export class CheckoutService {
     return store;
   }
 
-  /** Refuses before an index or a quote is spent when no fresh rate exists (503). */
-  private async checkRatesAvailable(asset: CryptoAsset, currency: FiatCurrency): Promise<void> {
-    const resolution = await this.options.rates.resolve({ base: asset, quote: currency });
+  /**
+   * Refuses before an index or a quote is spent when no fresh rate exists for this store (503): under the
+   * store's own rules (preferred and fallback sources), exactly as its quote will be priced.
+   */
+  private async checkRatesAvailable(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency): Promise<void> {
+    const rules = await this.options.stores.rateRulesOf(storeId);
+    const resolution = await this.options.rates.resolve({ base: asset, quote: currency }, rules);
     if (resolution.kind === 'unavailable') {
       throw new RatesUnavailableError(`No fresh ${resolution.pair} rate: ${resolution.detail}`, { pair: resolution.pair, reason: resolution.reason });
     }

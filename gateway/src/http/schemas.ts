@@ -1,4 +1,5 @@
 import { CRYPTO_ASSET_CODES, CHECKOUT_STATUSES, SPEED_POLICIES } from '@coinstile/core';
+import { FX_SOURCE_NAMES } from '@coinstile/platform';
 import { z } from 'zod';
 
 /**
@@ -39,6 +40,15 @@ export const storePolicyInputSchema = z
     expiryMinutes: z.int().min(1).max(525_600),
     monitoringMinutes: z.int().min(1).max(525_600),
     spreadBps: z.int().min(0).max(2_000).describe("The mall's FX spread over the market rate, basis points"),
+    fxPreferredSources: z
+      .array(z.enum(FX_SOURCE_NAMES))
+      .min(1)
+      .max(FX_SOURCE_NAMES.length)
+      .describe("Rate sources this store's quotes are priced from (default: every configured source)"),
+    fxFallbackSources: z
+      .array(z.enum(FX_SOURCE_NAMES))
+      .max(FX_SOURCE_NAMES.length)
+      .describe('Sources added when the preferred ones alone give no fresh rate'),
   })
   .partial()
   ;

@@ -20,6 +20,7 @@ import {
 import { type Config, type Database, type DB, jsonText, type StoresTable } from '@coinstile/platform';
 import { type ChainNetwork, parseReceivingWallet, type ReceivingWallet } from '@coinstile/wallet-verifier';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { RateRules } from '@coinstile/fx-oracle';
 import type { CreateStoreRequest, StorePolicyInput } from '../http/schemas';
 import { parsePayoutAccount, type PayoutAccount } from '../payout-accounts';
 import { DEFAULT_SPREAD_BPS, type GatewayStorePolicy, policyFromJson, policyToJson, type Store, type StoredPolicyJson, type StoreStatus } from './store';
@@ -56,7 +57,7 @@ export interface StorePage {
 
 export interface StoreServiceOptions {
   readonly db: Database;
-  readonly config: Pick<Config, 'btcNetwork' | 'ltcNetwork' | 'usdcContract'>;
+  readonly config: Pick<Config, 'btcNetwork' | 'ltcNetwork' | 'usdcContract' | 'fxSources'>;
   readonly clock: Clock;
   readonly random: RandomSource;
   /** How long the checkout path serves a store from memory; a change made here clears it at once. Default 5 s. */
@@ -79,7 +80,7 @@ export class StoreService {
     const payoutCurrency = parseFiatCurrency(request.payoutCurrency);
     const payoutAccount = parsePayoutAccount(request.payoutAccount);
     const wallets = this.parseWallets(request.wallets);
-    const policy = mergePolicy(defaultPolicy(), request.policy ?? {});
+    const policy = this.checkRateSources(mergePolicy(defaultPolicy(), request.policy ?? {}));
     const id = nextId('st', this.options.clock, this.options.random);
     const now = this.options.clock.now();
     const row = await this.options.db.transaction(async (trx) => {
@@ -141,7 +142,7 @@ export class StoreService {
   /** Replaces the fields given in `input`, keeping the others. */
   async updatePolicy(idText: string, input: StorePolicyInput): Promise<Store> {
     const current = await this.get(idText);
-    const policy = mergePolicy(current.policy, input);
+    const policy = this.checkRateSources(mergePolicy(current.policy, input));
     return this.update(current.id, { policy: jsonText(policyToJson(policy)) });
   }
 
@@ -169,10 +170,31 @@ export class StoreService {
     }
   }
 
-  /** The FX rules of a store (its spread), for the quote service. */
-  async spreadBpsOf(storeId: string): Promise<number> {
-    const store = await this.getCached(storeId as StoreId);
-    return store?.policy.spreadBps ?? DEFAULT_SPREAD_BPS;
+  /**
+   * A store may only name rate sources this installation runs (`FX_SOURCES`): a source that is never
+   * refreshed would silently price nothing.
+   */
+  private checkRateSources(policy: GatewayStorePolicy): GatewayStorePolicy {
+    for (const field of ['fxPreferredSources', 'fxFallbackSources'] as const) {
+      const unknown = (policy[field] ?? []).filter((name) => !this.options.config.fxSources.includes(name));
+      if (unknown.length > 0) {
+        throw new ValidationError(
+          `policy.${field}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not among the configured rate sources (${this.options.config.fxSources.join(', ')})`,
+          { field: `policy.${field}`, configured: this.options.config.fxSources, unknown },
+        );
+      }
+    }
+    return policy;
+  }
+
+  /** The FX rules of a store (spread, preferred and fallback sources), for the quote service. */
+  async rateRulesOf(storeId: string): Promise<RateRules> {
+    const policy = (await this.getCached(storeId as StoreId))?.policy;
+    return {
+      spreadBps: policy?.spreadBps ?? DEFAULT_SPREAD_BPS,
+      ...(policy?.fxPreferredSources ? { preferredSources: policy.fxPreferredSources } : {}),
+      ...(policy?.fxFallbackSources ? { fallbackSources: policy.fxFallbackSources } : {}),
+    };
   }
 
   private async update(
@@ -276,6 +298,8 @@ export function mergePolicy(base: GatewayStorePolicy, input: StorePolicyInput): 
     ...(input.expiryMinutes !== undefined ? { expiryMinutes: input.expiryMinutes } : {}),
     ...(input.monitoringMinutes !== undefined ? { monitoringMinutes: input.monitoringMinutes } : {}),
     ...(input.spreadBps !== undefined ? { spreadBps: input.spreadBps } : {}),
+    ...(input.fxPreferredSources !== undefined ? { fxPreferredSources: [...new Set(input.fxPreferredSources)] } : {}),
+    ...(input.fxFallbackSources !== undefined ? { fxFallbackSources: [...new Set(input.fxFallbackSources)] } : {}),
   };
   validateStorePolicy(merged);
   return merged;

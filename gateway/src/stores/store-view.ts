@@ -14,6 +14,8 @@ export function policyView(policy: GatewayStorePolicy): Record<string, unknown> 
     expiryMinutes: policy.expiryMinutes,
     monitoringMinutes: policy.monitoringMinutes,
     spreadBps: policy.spreadBps,
+    fxPreferredSources: policy.fxPreferredSources ?? [],
+    fxFallbackSources: policy.fxFallbackSources ?? [],
   };
 }
 

@@ -6,15 +6,20 @@ import {
   type StoreId,
   type StorePolicy,
 } from '@coinstile/core';
+import type { FxSourceName } from '@coinstile/platform';
 import type { ReceivingWallet } from '@coinstile/wallet-verifier';
 import type { PayoutAccount } from '../payout-accounts';
 
 /** `pending_verification` until the operator verifies it; only `active` stores open checkouts. */
 export type StoreStatus = 'pending_verification' | 'active' | 'suspended';
 
-/** A store's policy: core's checkout rules plus the mall's FX spread. */
+/** A store's policy: core's checkout rules plus the mall's FX rules for it. */
 export interface GatewayStorePolicy extends StorePolicy {
   readonly spreadBps: number;
+  /** Rate sources this store's quotes are priced from; absent: every configured source. */
+  readonly fxPreferredSources?: readonly FxSourceName[];
+  /** Sources added when the preferred ones alone give no fresh rate. */
+  readonly fxFallbackSources?: readonly FxSourceName[];
 }
 
 export const DEFAULT_SPREAD_BPS = 0;
@@ -44,6 +49,8 @@ export interface StoredPolicyJson {
   readonly expiryMinutes: number;
   readonly monitoringMinutes: number;
   readonly spreadBps: number;
+  readonly fxPreferredSources?: readonly FxSourceName[];
+  readonly fxFallbackSources?: readonly FxSourceName[];
 }
 
 export function policyToJson(policy: GatewayStorePolicy): StoredPolicyJson {
@@ -59,6 +66,8 @@ export function policyToJson(policy: GatewayStorePolicy): StoredPolicyJson {
     expiryMinutes: policy.expiryMinutes,
     monitoringMinutes: policy.monitoringMinutes,
     spreadBps: policy.spreadBps,
+    ...(policy.fxPreferredSources ? { fxPreferredSources: [...policy.fxPreferredSources] } : {}),
+    ...(policy.fxFallbackSources ? { fxFallbackSources: [...policy.fxFallbackSources] } : {}),
   };
 }
 
@@ -77,5 +86,7 @@ export function policyFromJson(json: StoredPolicyJson): GatewayStorePolicy {
     expiryMinutes: json.expiryMinutes,
     monitoringMinutes: json.monitoringMinutes,
     spreadBps: json.spreadBps ?? DEFAULT_SPREAD_BPS,
+    ...(json.fxPreferredSources ? { fxPreferredSources: json.fxPreferredSources } : {}),
+    ...(json.fxFallbackSources ? { fxFallbackSources: json.fxFallbackSources } : {}),
   };
 }

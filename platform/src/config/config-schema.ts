@@ -45,6 +45,8 @@ export interface Config {
   readonly usdcContract: string | undefined;
   readonly fxSources: readonly FxSourceName[];
   readonly fxStaticRates: readonly FxStaticRate[];
+  /** Base URLs replacing an exchange's public API address (a mirror or proxy), by source name. */
+  readonly fxSourceUrls: Readonly<Partial<Record<FxSourceName, string>>>;
   /** Lets webhooks reach loopback and private addresses: development and tests only. */
   readonly webhookAllowPrivate: boolean;
   readonly shutdownTimeoutMs: number;
@@ -149,6 +151,27 @@ const fxStaticRates: Parser<FxStaticRate[]> = (raw) => {
   return ok(rates);
 };
 
+const fxSourceUrls: Parser<Partial<Record<FxSourceName, string>>> = (raw) => {
+  const message = `must be a comma list of source=URL with http(s) URLs, e.g. coinbase=https://proxy.example/coinbase (sources: ${FX_SOURCE_NAMES.filter((n) => n !== 'static').join(', ')})`;
+  const urls: Partial<Record<FxSourceName, string>> = {};
+  for (const entry of raw.split(',').map((s) => s.trim())) {
+    const at = entry.indexOf('=');
+    const name = entry.slice(0, at) as FxSourceName;
+    const value = entry.slice(at + 1);
+    if (at <= 0 || name === 'static' || !(FX_SOURCE_NAMES as readonly string[]).includes(name)) return bad(message);
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return bad(message);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') return bad(message);
+    if (urls[name] !== undefined) return bad(`gives ${name} more than once`);
+    urls[name] = value.replace(/\/+$/, '');
+  }
+  return ok(urls);
+};
+
 const RPC_URL = 'an http:// URL with credentials, http://user:pass@host:port';
 
 /** The environment as Coinstile reads it; `.transform` at the end derives defaults that depend on each other. */
@@ -171,6 +194,7 @@ export const configSchema = z
     USDC_CONTRACT: variable(evmAddress),
     FX_SOURCES: variable(fxSources),
     FX_STATIC_RATES: variable(fxStaticRates),
+    FX_SOURCE_URLS: variable(fxSourceUrls),
     WEBHOOK_ALLOW_PRIVATE: variable(boolean),
     SHUTDOWN_TIMEOUT_MS: variable(integer(100, 600_000)),
   })
@@ -204,6 +228,7 @@ export const configSchema = z
       usdcContract: env.USDC_CONTRACT,
       fxSources: env.FX_SOURCES ?? ['static'],
       fxStaticRates: env.FX_STATIC_RATES ?? [],
+      fxSourceUrls: env.FX_SOURCE_URLS ?? {},
       webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE ?? false,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 25_000,
     };

@@ -47,6 +47,7 @@ export function safeConfigView(config: Config): Record<keyof Config, unknown> {
     // Hosted EVM endpoints carry their API key in the path (…/v3/<key>), so only the origin is shown.
     ethRpcUrl: config.ethRpcUrl === undefined ? undefined : originOnly(config.ethRpcUrl),
     operatorToken: config.operatorToken === undefined ? undefined : '***',
+    fxSourceUrls: Object.fromEntries(Object.entries(config.fxSourceUrls).map(([name, url]) => [name, mask(url)])),
   };
 }
 

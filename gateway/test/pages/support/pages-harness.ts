@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { type CheckoutId, type CryptoAsset, evaluate, nextId, parseId } from '@coinstile/core';
 import {
   createRateSources,
+  DEMO_STATIC_RATES,
   fixedRateRules,
   KyselyQuoteRepository,
   QuoteService,
@@ -28,7 +29,6 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { CheckoutService } from '../../../src/checkouts/checkout-service';
 import { paymentUri, type PaymentUriConfig } from '../../../src/checkouts/checkout-view';
-import { DEFAULT_DEMO_RATES } from '../../../src/fx/fx-components';
 import { createHostedPagesRouter, type HostedPages, type HostedPagesOptions, publishCheckoutUpdate } from '../../../src/pages';
 import type { Store } from '../../../src/stores/store';
 import { StoreService } from '../../../src/stores/store-service';
@@ -80,7 +80,7 @@ export async function startPagesHarness(postgres: PostgresServer, redisServer: R
   const store = await stores.verify(created.id);
 
   const observations = new RedisObservationStore(redis, `test-${randomBytes(6).toString('hex')}:`);
-  const sources = createRateSources({ names: ['static'], staticRates: DEFAULT_DEMO_RATES });
+  const sources = createRateSources({ names: ['static'], staticRates: DEMO_STATIC_RATES });
   const scheduler = new RefreshScheduler({ sources, store: observations });
   await scheduler.start();
   const rates = new RateService({ store: observations, sources });
