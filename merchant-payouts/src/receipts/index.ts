@@ -3,6 +3,7 @@ export {
   NoActiveReceiptKeyError,
   RECEIPT_KEY_SECRET_NAME,
   ReceiptKeyStore,
+  UndecryptableReceiptKeyError,
   type ActiveReceiptKey,
   type ReceiptKeyInfo,
   type ReceiptKeyLogger,

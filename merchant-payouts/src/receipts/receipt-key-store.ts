@@ -31,6 +31,17 @@ export class NoActiveReceiptKeyError extends Error {
   }
 }
 
+/**
+ * A stored private key does not decrypt: the installation secret it was encrypted under is not this
+ * database's (restored from another installation, or the secret row was replaced). Rotate to sign again.
+ */
+export class UndecryptableReceiptKeyError extends Error {
+  override readonly name = 'UndecryptableReceiptKeyError';
+  constructor(readonly kid: string) {
+    super(`receipt signing key ${kid} does not decrypt under this installation's secret ${RECEIPT_KEY_SECRET_NAME}`);
+  }
+}
+
 /** The part of a pino logger the key store uses. */
 export interface ReceiptKeyLogger {
   info(obj: object, msg?: string): void;
@@ -173,10 +184,15 @@ export class ReceiptKeyStore {
 
   #decrypt(kid: string, stored: string): KeyObject {
     const bytes = Buffer.from(stored, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.encryptionKey, bytes.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(kid, 'utf8'));
-    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    const pkcs8 = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-    return createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.encryptionKey, bytes.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(kid, 'utf8'));
+      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      const pkcs8 = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+      return createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    } catch {
+      // The cause (an authentication failure) says nothing more, and nothing of the key may reach a log.
+      throw new UndecryptableReceiptKeyError(kid);
+    }
   }
 }

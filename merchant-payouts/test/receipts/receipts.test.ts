@@ -7,6 +7,7 @@ import type { CheckoutId, Clock, StoreId } from '@coinstile/core';
 import { createLogger, cryptoRandomSource, jsonErrorHandler, migrateToLatest, openDatabase, type Database } from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
 import express, { type RequestHandler } from 'express';
+import { sql } from 'kysely';
 import { runVerifyReceipt, type VerifyReceiptIo } from '../../../cli/src/commands/verify-receipt';
 import { setPrincipal } from '../../../gateway/src/auth/principal';
 import { createReceiptsApiRouter, createReceiptsRouter } from '../../../gateway/src/receipts';
@@ -17,12 +18,14 @@ import {
   issueReceipt,
   issueReceipts,
   MalformedReceiptError,
+  NoActiveReceiptKeyError,
   receiptsKysely,
   ReceiptKeyStore,
   ReceiptRefusedError,
   RetiredReceiptKeyError,
   storedReceipt,
   TamperedReceiptError,
+  UndecryptableReceiptKeyError,
   UnknownReceiptKeyError,
   verifyReceipt,
   WrongStoreReceiptError,
@@ -212,6 +215,13 @@ describe('signed receipts on PostgreSQL', () => {
     // The stored receipt stays what was issued: re-issuing does not re-sign it under the new key.
     expect((await issueReceipt(db, before.checkoutId as CheckoutId, signer)).jws).toBe(before.jws);
     expect((await signer.keys.list()).map((k) => k.kid)).toEqual([newKid, oldKid]);
+
+    // A compromised key is retired at once: unpublished, nothing signs until the next rotation.
+    await signer.keys.retire(newKid, clock.now());
+    expect((await signer.keys.publishedKeys()).keys).toEqual([]);
+    await expect(issueReceipt(db, await settleCheckout(db, storeId), signer)).rejects.toBeInstanceOf(NoActiveReceiptKeyError);
+    const replacement = await signer.keys.rotate();
+    expect((await signer.keys.publishedKeys()).keys.map((k) => k.kid)).toEqual([replacement]);
   });
 
   test('the first processes to open an empty key store create exactly one key', async () => {
@@ -222,6 +232,20 @@ describe('signed receipts on PostgreSQL', () => {
       expect(await stores[0]!.list()).toHaveLength(1);
       const kids = await Promise.all(stores.map(async (s) => (await s.activeKey()).kid));
       expect(new Set(kids).size).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('a key encrypted under another installation secret is refused with a typed error, not used', async () => {
+    const fresh = await openDatabase({ url: await postgres.createDatabase(), poolSize: 2 });
+    try {
+      await migrateToLatest(fresh);
+      const keys = await ReceiptKeyStore.open({ db: fresh, clock, random: cryptoRandomSource });
+      const { kid } = await keys.activeKey();
+      await sql`UPDATE instance_secrets SET secret_hex = ${'ab'.repeat(32)}`.execute(fresh.kysely);
+      const reopened = await ReceiptKeyStore.open({ db: fresh, clock, random: cryptoRandomSource });
+      await expect(reopened.activeKey()).rejects.toEqual(new UndecryptableReceiptKeyError(kid));
     } finally {
       await fresh.close();
     }
