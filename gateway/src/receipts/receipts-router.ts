@@ -1,6 +1,6 @@
-import { ForbiddenError, NotFoundError, parseId } from '@coinstile/core';
+import { NotFoundError, parseId } from '@coinstile/core';
 import { Router } from 'express';
-import { principalOf } from '../auth/principal';
+import { requireStoreScope } from '../auth/principal';
 
 /** A JSON Web Key Set holding public keys only (what `ReceiptKeyStore.publishedKeys` returns). */
 export interface PublishedKeySet {
@@ -42,27 +42,16 @@ export function createReceiptsRouter(deps: ReceiptsRouterDeps): Router {
 
 /**
  * Authenticated (mount after `/v1` authentication): `GET /v1/checkouts/{id}/receipt` → the checkout's
- * signed receipt. A store key needs `checkouts:read` and sees its own checkouts only (another store's is
- * a 404, as for checkouts); the operator sees every one.
+ * signed receipt, as the checkout routes do it: a store key with `checkouts:read`, its own checkouts only
+ * (another store's is a 404).
  */
 export function createReceiptsApiRouter(deps: ReceiptsApiRouterDeps): Router {
   const router = Router();
   router.get('/v1/checkouts/:id/receipt', async (req, res) => {
+    const { storeId } = requireStoreScope(res, 'checkouts:read');
     const checkoutId = parseId('co', req.params['id']);
-    const principal = principalOf(res);
-    let storeId: string | undefined;
-    switch (principal.kind) {
-      case 'operator':
-        break;
-      case 'store':
-        if (!principal.scopes.has('checkouts:read')) {
-          throw new ForbiddenError('This API key lacks the checkouts:read scope', { required: 'checkouts:read' });
-        }
-        storeId = principal.storeId;
-        break;
-    }
     const receipt = await deps.receiptOf(checkoutId);
-    if (receipt === undefined || (storeId !== undefined && receipt.storeId !== storeId)) throw new NotFoundError('receipt', checkoutId);
+    if (receipt === undefined || receipt.storeId !== storeId) throw new NotFoundError('receipt', checkoutId);
     res.json({ id: receipt.id, checkoutId: receipt.checkoutId, storeId: receipt.storeId, kid: receipt.kid, jws: receipt.jws, issuedAt: receipt.issuedAt.toISOString() });
   });
   return router;

@@ -10,6 +10,7 @@ import express, { type RequestHandler } from 'express';
 import { sql } from 'kysely';
 import { runVerifyReceipt, type VerifyReceiptIo } from '../../../cli/src/commands/verify-receipt';
 import { setPrincipal } from '../../../gateway/src/auth/principal';
+import type { ApiKeyScope } from '../../../gateway/src/http/schemas';
 import { createReceiptsApiRouter, createReceiptsRouter } from '../../../gateway/src/receipts';
 import { SettlementProcessor } from '../../src';
 import {
@@ -273,7 +274,8 @@ describe('signed receipts on PostgreSQL', () => {
     const receipt = await issueReceipt(db, checkoutId, signer);
     const asStore: RequestHandler = (req, res, next) => {
       const caller = req.get('x-test-store');
-      if (caller) setPrincipal(req, res, { kind: 'store', storeId: caller as StoreId, keyId: 'key_test', scopes: new Set(['checkouts:read']) });
+      const scopes = (req.get('x-test-scopes') ?? 'checkouts:read').split(',') as ApiKeyScope[];
+      if (caller) setPrincipal(req, res, { kind: 'store', storeId: caller as StoreId, keyId: 'key_test', scopes: new Set(scopes) });
       next();
     };
     const app = express();
@@ -296,6 +298,7 @@ describe('signed receipts on PostgreSQL', () => {
     expect(foreign.status).toBe(404);
     expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('not_found');
     expect((await fetch(`${base}/v1/checkouts/not-an-id/receipt`, { headers: { 'x-test-store': storeId } })).status).toBe(400);
+    expect((await fetch(`${base}/v1/checkouts/${checkoutId}/receipt`, { headers: { 'x-test-store': storeId, 'x-test-scopes': 'checkouts:write' } })).status).toBe(403);
     expect((await fetch(`${base}/v1/checkouts/${checkoutId}/receipt`)).status).toBe(401);
   });
 
