@@ -69,7 +69,7 @@ export async function startPagesHarness(postgres: PostgresServer, redisServer: R
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
   const subscriber = new Redis(redisServer.url, { maxRetriesPerRequest: null });
 
-  const stores = new StoreService({ db, config: { btcNetwork: 'regtest', ltcNetwork: 'regtest', usdcContract: undefined }, clock, random });
+  const stores = new StoreService({ db, config: { btcNetwork: 'regtest', ltcNetwork: 'regtest', usdcContract: undefined, fxSources: ['static'] }, clock, random });
   const created = await stores.create({
     name: 'Kobe Tea House',
     payoutCurrency: 'JPY',
