@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { API_KEY_SCOPES } from '../../src';
 import { activeStoreWithKey, type GatewayHarness, OPERATOR_TOKEN, startHarness, storeBody } from '../support/gateway-harness';
+import { appRoutes } from '../auth-matrix/app-routes';
 import { arbitraryOf, boundaryValues, exampleOf, type JsonSchema, resolver } from './json-schema-values';
 
 /**
@@ -10,6 +11,8 @@ import { arbitraryOf, boundaryValues, exampleOf, type JsonSchema, resolver } fro
  * (derived from the operation's JSON Schemas), with the operation's credential and without. The figures:
  * 5xx answers (goal 0) and 4xx answers that changed the database (goal 0: row count and checksum of every
  * table, compared before and after each request). Bounded in time (`FUZZ_OPENAPI_SECONDS`, default 45).
+ * `/v1` routes the app serves but `/openapi.json` does not describe (found on the router stack) are fuzzed
+ * too, with what needs no schema: bad ids, query junk, bodies that are not the document, random objects.
  */
 
 const SECONDS = Number(process.env['FUZZ_OPENAPI_SECONDS'] ?? 45);
@@ -103,6 +106,10 @@ async function validPathParams(path: string, operation: Operation): Promise<Reco
       const co = await h.request('POST', '/v1/checkouts', { token: keyA, body: { orderId: `F-${Math.random()}`, amount: '4980', currency: 'JPY', asset: 'BTC' } });
       if (co.status !== 201) throw new Error(`checkout ${co.status} ${co.text}`);
       values[p.name] = path.startsWith('/v1/quotes/') ? (co.body.payment.quoteId as string) : (co.body.id as string);
+    } else if (path.startsWith('/v1/webhooks/') && p.name === 'id') {
+      const wh = await h.request('POST', '/v1/webhooks', { token: keyA, body: { url: 'http://127.0.0.1:9/hook' } });
+      if (wh.status !== 201) throw new Error(`webhook ${wh.status} ${wh.text}`);
+      values[p.name] = wh.body.id as string;
     } else values[p.name] = exampleOf(p.schema ?? {}, (s) => s ?? {}) as string;
   }
   return values;
@@ -129,6 +136,7 @@ const BAD_IDS = [
   '..%2F..%2F',
   '%2F',
   '\u0000',
+  'co_\ud800',
   '1e999',
   "'; select 1; --",
 ];
@@ -253,6 +261,19 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
       perOperation.push(buildCases(path, method, op, resolve, await validPathParams(path, op)));
     }
   }
+  const documented = new Set(Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)));
+  const undocumented: string[] = [];
+  for (const route of appRoutes(h.gateway.server)) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    if (route.method === 'USE' || !path.startsWith('/v1/') || documented.has(`${route.method} ${path}`)) continue;
+    undocumented.push(`${route.method} ${path}`);
+    const op: Operation = {
+      security: [path.startsWith('/v1/fx/') ? { operatorToken: [] } : { apiKey: [] }],
+      parameters: [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1]!, in: 'path' as const, required: true, schema: { type: 'string' } })),
+      ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { requestBody: { content: { 'application/json': { schema: { type: 'object' } } } } } : {}),
+    };
+    perOperation.push(buildCases(path, route.method.toLowerCase(), op, resolve, await validPathParams(path, op)));
+  }
   // Round robin over the operations, so every one is fuzzed even when time runs out.
   const queue: FuzzCase[] = [];
   for (let i = 0; perOperation.some((c) => i < c.length); i += 1) for (const cases of perOperation) if (i < cases.length) queue.push(cases[i]!);
@@ -263,6 +284,8 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
   const serverErrors: string[] = [];
   const stateChanging: string[] = [];
   let sent = 0;
+  /** Successful requests that wrote: proof the snapshot sees writes at all. */
+  let writingSuccesses = 0;
   let before = await snapshot(tables);
   for (const c of queue) {
     if (Date.now() > deadline) break;
@@ -280,19 +303,22 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
       const a = JSON.parse(after) as Record<string, string>;
       stateChanging.push(`${described()}; changed: ${tables.filter((t) => a[t] !== b[t]).join(', ')}`);
     }
+    if (res.status < 300 && after !== before) writingSuccesses += 1;
     before = after;
   }
 
   console.log(
     [
-      `OpenAPI fuzzer (seed ${SEED}, ${SECONDS} s budget): ${sent} of ${queue.length} requests sent over ${perOperation.length} operations; ` +
-        `by class ${[...byClass].sort().map(([k, n]) => `${k} ${n}`).join(', ')}; 5xx: ${serverErrors.length}; state-changing 4xx: ${stateChanging.length}`,
+      `OpenAPI fuzzer (seed ${SEED}, ${SECONDS} s budget): ${sent} of ${queue.length} requests sent over ${perOperation.length} operations ` +
+        `(${perOperation.length - undocumented.length} from /openapi.json, ${undocumented.length} served but undocumented: ${undocumented.join(', ')}); ` +
+        `by class ${[...byClass].sort().map(([k, n]) => `${k} ${n}`).join(', ')}; 5xx: ${serverErrors.length}; state-changing 4xx: ${stateChanging.length} (2xx that wrote: ${writingSuccesses})`,
       `per operation: ${[...byOperation].map(([k, n]) => `${k} ${n}`).join('; ')}`,
       ...serverErrors.slice(0, 20).map((e) => `5xx: ${e}`),
       ...stateChanging.slice(0, 20).map((e) => `state-changing 4xx: ${e}`),
     ].join('\n'),
   );
   expect(byOperation.size).toBe(perOperation.length);
+  expect(writingSuccesses).toBeGreaterThan(0);
   expect(serverErrors).toEqual([]);
   expect(stateChanging).toEqual([]);
 }, 180_000);
