@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { demoCommand } from './commands/demo';
 import { migrateCommand } from './commands/migrate';
 import { runService, type ServiceName } from './commands/run-service';
+import { verifyReceiptCommand } from './commands/verify-receipt';
 
 const program = new Command();
 program
@@ -32,6 +33,14 @@ program
   .option('--interval <seconds>', 'seconds between two checkouts', '3')
   .option('--block-interval <seconds>', 'seconds between two blocks on each chain', '5')
   .action(demoCommand);
+program
+  .command('verify-receipt')
+  .description('verify a signed Coinstile receipt offline and print its claims')
+  .argument('<file>', 'the receipt (compact JWS, or the JSON of GET /v1/checkouts/{id}/receipt); - reads stdin')
+  .requiredOption('--jwks <file|url>', 'the key set: a JWKS file or the /.well-known/jwks.json URL')
+  .option('--store <id>', 'reject receipts of any other store')
+  .option('--at <iso-instant>', 'judge key retirement at this instant instead of now')
+  .action(verifyReceiptCommand);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`coinstile: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -21,3 +21,4 @@ export { openApiDocument } from './openapi/openapi-document';
 export { API_KEY_SCOPES, type ApiKeyScope } from './http/schemas';
 export { type FxComponents } from './fx/fx-components';
 export { startWebhookDelivery, createWebhooksRouter, verifyWebhookSignature, signWebhookPayload, SIGNATURE_HEADER } from './webhooks';
+export { createReceiptsRouter, createReceiptsApiRouter } from './receipts';

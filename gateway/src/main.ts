@@ -6,7 +6,9 @@ import type { Router } from 'express';
 import { type ApiRouterFactory, createGatewayApp, type HostedPageRouterFactory } from './app';
 import { ensureOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
 import { principalOf, requireStoreScope } from './auth/principal';
+import { createReceiptSigner, storedReceipt } from '@coinstile/merchant-payouts';
 import { dashboardFor, type DashboardForGatewayOptions } from './dashboard';
+import { createReceiptsApiRouter, createReceiptsRouter } from './receipts';
 import { hostedPagesFor } from './pages';
 import { createWebhooksRouter } from './webhooks';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
@@ -76,11 +78,18 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
     random: runtime.random,
   });
   const services = await createGatewayServices(runtime, opts);
+  // Receipts are signed where orders are released (the pipeline); every gateway publishes the keys that
+  // verify them and serves each store its own receipts.
+  const receipts = await createReceiptSigner({ db: runtime.db, issuer: runtime.config.publicUrl, clock: runtime.clock, random: runtime.random, logger: runtime.logger });
   const app = createGatewayApp(
     { ...runtime, services },
     {
-      routers: [dashboardFor(runtime, services, opts.dashboard ?? {}), ...(opts.routers ?? [])],
-      apiRouters: [webhooksApi(runtime), ...(opts.apiRouters ?? [])],
+      routers: [
+        dashboardFor(runtime, services, opts.dashboard ?? {}),
+        createReceiptsRouter({ publishedKeys: () => receipts.keys.publishedKeys() }),
+        ...(opts.routers ?? []),
+      ],
+      apiRouters: [webhooksApi(runtime), () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), ...(opts.apiRouters ?? [])],
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );

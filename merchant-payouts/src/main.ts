@@ -14,6 +14,7 @@ import { PipelineRefusedError, refusalsAreFinal } from './pipeline-errors';
 import { pipelineRoute } from './pipeline-routes';
 import { PipelineSweeper } from './pipeline-sweeper';
 import { SettlementBatcher } from './settlement-batcher';
+import { createReceiptSigner } from './receipts/create-receipt-signer';
 import { SettlementProcessor } from './settlement-processor';
 
 export interface StartPayoutsOptions {
@@ -59,7 +60,11 @@ function checkoutIdOf(job: Job<OutboxEventJob>) {
  */
 export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions = {}): RunningPayouts {
   const { db, clock, random, logger, lifecycle } = runtime;
-  const processor = new SettlementProcessor({ db, clock, random });
+  // Every release is signed (the store's offline-verifiable receipt). The key store opens once, here;
+  // a failure is logged now and refuses releases (they retry) until it is fixed.
+  const receipts = createReceiptSigner({ db, issuer: runtime.config.publicUrl, clock, random, logger });
+  receipts.catch((err: unknown) => logger.error({ err }, 'receipt signer unavailable: releases wait for it'));
+  const processor = new SettlementProcessor({ db, clock, random, receipts });
   const batcher = new SettlementBatcher(processor, { maxBatch: opts.concurrency ?? 128 });
 
   let relay: OutboxRelay | undefined;

@@ -32,6 +32,8 @@ export interface OrderReleasedEvent {
   readonly netMinor: bigint;
   readonly escrow: boolean;
   readonly releasedAt: Date;
+  /** The signed receipt (compact JWS), verifiable offline against `/.well-known/jwks.json`; null when receipts are off. */
+  readonly receipt: string | null;
 }
 
 /** `payout.scheduled` (or `payout.reserved` under escrow). */

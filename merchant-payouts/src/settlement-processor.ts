@@ -18,6 +18,8 @@ import { parsePayoutSchedule, payoutDueAt, type PayoutSchedule } from './payout-
 import { PipelineRefusedError } from './pipeline-errors';
 import { orderReleasedEventId, payoutEventId, type OrderReleasedEvent, type PayoutEvent } from './pipeline-events';
 import { pipelineKysely, type PipelineDB } from './pipeline-schema';
+import { issueReceipts, type ReceiptSigner } from './receipts/receipt-issuer';
+
 
 export type ReleaseOutcome = 'released' | 'already_released';
 export type ScheduleOutcome = 'scheduled' | 'reserved' | 'already_scheduled';
@@ -34,6 +36,12 @@ export interface SettlementProcessorDeps {
   readonly db: Database;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /**
+   * Signs each release's receipt in the release transaction, so `order.released` carries it. A promise:
+   * the signer opens its key store on first use, which must happen outside any transaction (PGlite has
+   * one connection). Without it releases carry no receipt.
+   */
+  readonly receipts?: Promise<ReceiptSigner>;
 }
 
 interface Release {
@@ -81,10 +89,11 @@ export class SettlementProcessor {
   async processMany(checkoutIds: readonly CheckoutId[]): Promise<Map<CheckoutId, SettlementResult>> {
     const ids = [...new Set(checkoutIds)].sort();
     if (ids.length === 0) return new Map();
-    return this.deps.db.transaction((trx) => this.#processMany(ids, trx));
+    const receipts = this.deps.receipts === undefined ? undefined : await this.deps.receipts;
+    return this.deps.db.transaction((trx) => this.#processMany(ids, trx, receipts));
   }
 
-  async #processMany(ids: readonly CheckoutId[], trx: Kysely<DB>): Promise<Map<CheckoutId, SettlementResult>> {
+  async #processMany(ids: readonly CheckoutId[], trx: Kysely<DB>, receipts: ReceiptSigner | undefined): Promise<Map<CheckoutId, SettlementResult>> {
     const db = pipelineKysely(trx);
     const now = this.deps.clock.now();
     const results = new Map<CheckoutId, SettlementResult>();
@@ -149,6 +158,11 @@ export class SettlementProcessor {
     const messages: OutboxMessage[] = [];
     const released = settled.filter((r) => newlyReleased.has(r.id));
     if (released.length > 0) {
+      const issued = receipts === undefined ? new Map() : await issueReceipts(trx, released.map((r) => r.id as CheckoutId), receipts);
+      const receiptOf = (id: CheckoutId): string | null => {
+        const receipt = issued.get(id);
+        return receipt === undefined || receipt instanceof Error ? null : receipt.jws;
+      };
       const paymentIds = released.flatMap((r) => r.counted_payment_ids);
       const payments =
         paymentIds.length === 0
@@ -201,6 +215,7 @@ export class SettlementProcessor {
           netMinor: priceMinor - feeMinor,
           escrow: r.escrow,
           releasedAt: now,
+          receipt: receiptOf(checkoutId),
         };
         messages.push({ eventId: orderReleasedEventId(checkoutId), eventType: event.type, aggregateType: 'checkout', aggregateId: checkoutId, payload: event });
       }

@@ -5,7 +5,7 @@ import { fxConversion, fxSpreadRevenue, mallCryptoHoldings, mallFeeRevenue, stor
 import { createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { startWebhookDelivery, verifyWebhookSignature, WebhookStore } from '../../gateway/src/webhooks';
-import { PipelineRefusedError, pipelineKysely, startPayouts, type RunningPayouts } from '../src';
+import { createReceiptSigner, PipelineRefusedError, pipelineKysely, startPayouts, verifyReceipt, type RunningPayouts } from '../src';
 import { insertStore, newId, settleCheckout, startWebhookReceiver, waitUntil, type WebhookReceiver } from './support/pipeline-fixtures';
 
 describe.each(['postgres', 'pglite'] as const)('settlement pipeline end to end [%s]', (engine) => {
@@ -78,6 +78,10 @@ describe.each(['postgres', 'pglite'] as const)('settlement pipeline end to end [
       netMinor: '4896',
       escrow: false,
     });
+    // The release carries the store's receipt, verifiable offline against the published keys.
+    const signer = await createReceiptSigner({ db: runtime.db, issuer: runtime.config.publicUrl, clock: runtime.clock, random: runtime.random });
+    const claims = verifyReceipt(event.data.receipt as string, await signer.keys.publishedKeys(), { expectedStoreId: storeId });
+    expect(claims).toMatchObject({ sub: checkoutId, storeId, orderId: checkoutRow.order_id, priceMinor: '4980', currency: 'JPY', txids: [payment.txid] });
 
     // Exactly one release and one payout per checkout, net of 1.5 % + 10.
     const releases = await db.selectFrom('order_releases').selectAll().execute();
