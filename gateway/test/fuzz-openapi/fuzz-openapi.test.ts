@@ -11,8 +11,9 @@ import { arbitraryOf, boundaryValues, exampleOf, type JsonSchema, resolver } fro
  * (derived from the operation's JSON Schemas), with the operation's credential and without. The figures:
  * 5xx answers (goal 0) and 4xx answers that changed the database (goal 0: row count and checksum of every
  * table, compared before and after each request). Bounded in time (`FUZZ_OPENAPI_SECONDS`, default 45).
- * `/v1` routes the app serves but `/openapi.json` does not describe (found on the router stack) are fuzzed
- * too, with what needs no schema: bad ids, query junk, bodies that are not the document, random objects.
+ * Routes the app serves but `/openapi.json` does not describe (found on the router stack: undocumented
+ * `/v1` routes, the hosted page, the dashboard) are fuzzed too, with what needs no schema: bad ids, query
+ * junk, bodies that are not the document, random objects.
  */
 
 const SECONDS = Number(process.env['FUZZ_OPENAPI_SECONDS'] ?? 45);
@@ -176,6 +177,14 @@ function buildCases(pathTemplate: string, method: string, op: Operation, resolve
   };
 
   add('valid request', {});
+  // An idempotency key replayed with another body must be refused without writing.
+  if (params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key') && validBody !== undefined) {
+    const reused = { 'Idempotency-Key': `fuzz-${pathTemplate}-${method}` };
+    add('Idempotency-Key first use', { headers: reused });
+    for (const amount of ['1', '-1', '4980.0', '1e3', '99999999999999999999']) {
+      add(`Idempotency-Key replayed with amount ${amount}`, { headers: reused, body: JSON.stringify({ ...validBody, amount }) });
+    }
+  }
   for (const p of params) {
     const values = p.in === 'path' ? BAD_IDS : boundaryValues(p.schema ?? {}, resolve).map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? ''));
     for (const v of values) {
@@ -265,10 +274,10 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
   const undocumented: string[] = [];
   for (const route of appRoutes(h.gateway.server)) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
-    if (route.method === 'USE' || !path.startsWith('/v1/') || documented.has(`${route.method} ${path}`)) continue;
+    if (route.method === 'USE' || documented.has(`${route.method} ${path}`)) continue;
     undocumented.push(`${route.method} ${path}`);
     const op: Operation = {
-      security: [path.startsWith('/v1/fx/') ? { operatorToken: [] } : { apiKey: [] }],
+      security: path.startsWith('/v1/fx/') || path.startsWith('/dashboard') ? [{ operatorToken: [] }] : path.startsWith('/v1/') ? [{ apiKey: [] }] : [],
       parameters: [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1]!, in: 'path' as const, required: true, schema: { type: 'string' } })),
       ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { requestBody: { content: { 'application/json': { schema: { type: 'object' } } } } } : {}),
     };
@@ -290,7 +299,8 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
   for (const c of queue) {
     if (Date.now() > deadline) break;
     const res = await fetch(`${h.url}${c.path}`, { method: c.method, headers: c.headers, redirect: 'manual', signal: AbortSignal.timeout(15_000), ...(c.body !== undefined ? { body: c.body } : {}) });
-    const text = await res.text();
+    // The hosted page's live status is an endless event stream: its status line is the answer.
+    const text = (res.headers.get('content-type') ?? '').startsWith('text/event-stream') ? await (res.body?.cancel() ?? Promise.resolve()).then(() => '(event stream)') : await res.text();
     sent += 1;
     byOperation.set(c.operation, (byOperation.get(c.operation) ?? 0) + 1);
     const statusClass = `${Math.floor(res.status / 100)}xx`;
@@ -310,8 +320,9 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
   console.log(
     [
       `OpenAPI fuzzer (seed ${SEED}, ${SECONDS} s budget): ${sent} of ${queue.length} requests sent over ${perOperation.length} operations ` +
-        `(${perOperation.length - undocumented.length} from /openapi.json, ${undocumented.length} served but undocumented: ${undocumented.join(', ')}); ` +
+        `(${perOperation.length - undocumented.length} from /openapi.json, ${undocumented.length} served but undocumented); ` +
         `by class ${[...byClass].sort().map(([k, n]) => `${k} ${n}`).join(', ')}; 5xx: ${serverErrors.length}; state-changing 4xx: ${stateChanging.length} (2xx that wrote: ${writingSuccesses})`,
+      `served but not in /openapi.json: ${undocumented.join(', ')}`,
       `per operation: ${[...byOperation].map(([k, n]) => `${k} ${n}`).join('; ')}`,
       ...serverErrors.slice(0, 20).map((e) => `5xx: ${e}`),
       ...stateChanging.slice(0, 20).map((e) => `state-changing 4xx: ${e}`),
