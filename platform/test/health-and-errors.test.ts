@@ -126,6 +126,14 @@ describe('health router and JSON error handling', () => {
     expect(await json('/v1/conflict')).toMatchObject({ status: 409, json: { error: { code: 'conflict' } } });
   });
 
+  it('answers a path parameter that is not valid percent-encoding with 400, not 500', async () => {
+    for (const id of ['%ZZ', 'co_%ED%A0%80']) {
+      expect(await json(`/v1/missing/${id}`)).toEqual(
+        expect.objectContaining({ status: 400, json: { error: { code: 'invalid_path', message: 'The request path is not valid percent-encoded UTF-8' } } }),
+      );
+    }
+  });
+
   it('answers bad JSON with 400 and an oversized body with 413', async () => {
     const headers = { 'content-type': 'application/json' };
     expect(await json('/v1/echo', { method: 'POST', headers, body: '{"amount": ' })).toEqual(

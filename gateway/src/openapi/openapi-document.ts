@@ -19,6 +19,7 @@ import {
   storeListSchema,
   storeSchema,
 } from './response-schemas';
+import { createWebhookSchema, listWebhookDeliveriesQuerySchema } from '../webhooks/webhooks-router';
 
 const COMPONENTS = {
   CryptoAsset: cryptoAssetSchema,
@@ -35,6 +36,7 @@ const COMPONENTS = {
   StoreList: storeListSchema,
   ApiKey: createdApiKeySchema,
   ApiKeyList: apiKeyListSchema,
+  CreateWebhookRequest: createWebhookSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 const ref = (name: keyof typeof COMPONENTS & string) => ({ $ref: `#/components/schemas/${name}` });
@@ -200,6 +202,80 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           summary: "QR code of the checkout's payment URI (public)",
           parameters: [idParam('id', 'co')],
           responses: { '200': { description: 'SVG', content: { 'image/svg+xml': {} } }, ...errors('400', '404', '429') },
+        },
+      },
+      '/v1/checkouts/{id}/receipt': {
+        get: {
+          summary: "The checkout's signed receipt (compact JWS, verifiable offline against /.well-known/jwks.json); 404 until released",
+          security: storeKey,
+          parameters: [idParam('id', 'co')],
+          responses: { '200': { description: 'The receipt: id, checkoutId, storeId, kid, jws, issuedAt' }, ...errors('400', '401', '403', '404', '429') },
+        },
+      },
+      '/v1/webhooks': {
+        post: {
+          summary: 'Register a webhook endpoint (scope webhooks:write); the signing secret is shown once',
+          security: storeKey,
+          requestBody: { required: true, content: json('CreateWebhookRequest') },
+          responses: { '201': { description: 'Created, with its secret' }, ...errors('400', '401', '403', '413', '429') },
+        },
+        get: {
+          summary: "The store's webhook endpoints",
+          security: storeKey,
+          responses: { '200': { description: 'Endpoints' }, ...errors('401', '403', '429') },
+        },
+      },
+      '/v1/webhooks/{id}': {
+        get: {
+          summary: 'A webhook endpoint',
+          security: storeKey,
+          parameters: [idParam('id', 'wh')],
+          responses: { '200': { description: 'The endpoint' }, ...errors('400', '401', '403', '404', '429') },
+        },
+        delete: {
+          summary: 'Delete a webhook endpoint (deliveries stop)',
+          security: storeKey,
+          parameters: [idParam('id', 'wh')],
+          responses: { '200': { description: 'Deleted' }, ...errors('400', '401', '403', '404', '429') },
+        },
+      },
+      '/v1/webhooks/{id}/enable': {
+        post: {
+          summary: 'Enable an endpoint disabled after persistent failure',
+          security: storeKey,
+          parameters: [idParam('id', 'wh')],
+          responses: { '200': { description: 'Enabled' }, ...errors('400', '401', '403', '404', '429') },
+        },
+      },
+      '/v1/webhooks/{id}/deliveries': {
+        get: {
+          summary: "An endpoint's deliveries, newest first",
+          security: storeKey,
+          parameters: [idParam('id', 'wh'), ...queryParameters(listWebhookDeliveriesQuerySchema)],
+          responses: { '200': { description: 'A page of deliveries' }, ...errors('400', '401', '403', '404', '429') },
+        },
+      },
+      '/v1/webhooks/{id}/deliveries/{deliveryId}': {
+        get: {
+          summary: 'A delivery with every attempt (status, latency, HTTP code, truncated body)',
+          security: storeKey,
+          parameters: [idParam('id', 'wh'), idParam('deliveryId', 'whd')],
+          responses: { '200': { description: 'The delivery' }, ...errors('400', '401', '403', '404', '429') },
+        },
+      },
+      '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+        post: {
+          summary: 'Send a delivery again (same event id)',
+          security: storeKey,
+          parameters: [idParam('id', 'wh'), idParam('deliveryId', 'whd')],
+          responses: { '202': { description: 'Queued' }, ...errors('400', '401', '403', '404', '409', '429') },
+        },
+      },
+      '/v1/fx/sources': {
+        get: {
+          summary: "Each rate source's last values, their age and its circuit-breaker state (operator)",
+          security: operator,
+          responses: { '200': { description: 'Sources' }, ...errors('401', '403', '429') },
         },
       },
       '/v1/rates': {

@@ -28,13 +28,15 @@ export interface WebhooksRouterDeps {
 
 const EVENT_TYPE = z.string().regex(/^[a-z_]+\.[a-z_]+$/).max(64);
 
-const createSchema = z.strictObject({
+/** `POST /v1/webhooks` body; also published in `/openapi.json`. */
+export const createWebhookSchema = z.strictObject({
   url: z.string().min(1).max(2048),
   eventTypes: z.array(EVENT_TYPE).max(50).optional(),
   description: z.string().max(500).optional(),
 });
 
-const listDeliveriesSchema = z.strictObject({
+/** `GET /v1/webhooks/{id}/deliveries` query; also published in `/openapi.json`. */
+export const listWebhookDeliveriesQuerySchema = z.strictObject({
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(200).optional(),
@@ -71,7 +73,7 @@ export function createWebhooksRouter(deps: WebhooksRouterDeps): Router {
 
   router.post('/v1/webhooks', async (req, res) => {
     const storeId = storeOf(res);
-    const input = parse(createSchema, req.body);
+    const input = parse(createWebhookSchema, req.body);
     const url = parseWebhookUrl(input.url);
     await resolveAllowedAddresses(url.hostname, ssrf);
     const { view, secret } = await store.createEndpoint(storeId, {
@@ -102,7 +104,7 @@ export function createWebhooksRouter(deps: WebhooksRouterDeps): Router {
   });
 
   router.get('/v1/webhooks/:id/deliveries', async (req, res) => {
-    const query = parse(listDeliveriesSchema, req.query);
+    const query = parse(listWebhookDeliveriesQuerySchema, req.query);
     res.json(await store.listDeliveries(storeOf(res), param(req, 'id'), query));
   });
 

@@ -16,6 +16,14 @@ function isHttpClientError(err: unknown): err is HttpClientError {
   return typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: unknown }).expose === true;
 }
 
+/**
+ * Express's router throws a `URIError` (status 400, but not marked `expose`) when a path parameter is not
+ * valid percent-encoding (`/v1/checkouts/%ZZ`): the client's mistake, never a 500.
+ */
+function isUndecodablePathError(err: unknown): boolean {
+  return err instanceof URIError && (err as { status?: unknown }).status === 400;
+}
+
 /** body-parser's error types, as public API codes and messages that reveal nothing about the parser. */
 function bodyErrorBody(err: HttpClientError): { status: number; body: ErrorBody } {
   switch (err.type) {
@@ -50,6 +58,11 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     if (isHttpClientError(err)) {
       const { status, body } = bodyErrorBody(err);
       res.status(status).json(body);
+      return;
+    }
+    if (isUndecodablePathError(err)) {
+      const body: ErrorBody = { error: { code: 'invalid_path', message: 'The request path is not valid percent-encoded UTF-8' } };
+      res.status(400).json(body);
       return;
     }
     logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled error');
