@@ -15,6 +15,7 @@ import { pipelineRoute } from './pipeline-routes';
 import { PipelineSweeper } from './pipeline-sweeper';
 import { SettlementBatcher } from './settlement-batcher';
 import { createReceiptSigner } from './receipts/create-receipt-signer';
+import type { ReceiptSigner } from './receipts/receipt-issuer';
 import { SettlementProcessor } from './settlement-processor';
 
 export interface StartPayoutsOptions {
@@ -60,10 +61,18 @@ function checkoutIdOf(job: Job<OutboxEventJob>) {
  */
 export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions = {}): RunningPayouts {
   const { db, clock, random, logger, lifecycle } = runtime;
-  // Every release is signed (the store's offline-verifiable receipt). The key store opens once, here;
-  // a failure is logged now and refuses releases (they retry) until it is fixed.
-  const receipts = createReceiptSigner({ db, issuer: runtime.config.publicUrl, clock, random, logger });
-  receipts.catch((err: unknown) => logger.error({ err }, 'receipt signer unavailable: releases wait for it'));
+  // Every release is signed (the store's offline-verifiable receipt). The signer is opened on first use
+  // and kept; a failed opening (the database restarting, say) is forgotten, so the next batch tries again
+  // instead of every later release failing on a rejection kept forever.
+  let signer: Promise<ReceiptSigner> | undefined;
+  const receipts = (): Promise<ReceiptSigner> => {
+    signer ??= createReceiptSigner({ db, issuer: runtime.config.publicUrl, clock, random, logger }).catch((err: unknown) => {
+      signer = undefined;
+      logger.warn({ err }, 'receipt signer unavailable: these releases will be retried');
+      throw err;
+    });
+    return signer;
+  };
   const processor = new SettlementProcessor({ db, clock, random, receipts });
   const batcher = new SettlementBatcher(processor, { maxBatch: opts.concurrency ?? 128 });
 

@@ -37,11 +37,11 @@ export interface SettlementProcessorDeps {
   readonly clock: Clock;
   readonly random: RandomSource;
   /**
-   * Signs each release's receipt in the release transaction, so `order.released` carries it. A promise:
-   * the signer opens its key store on first use, which must happen outside any transaction (PGlite has
-   * one connection). Without it releases carry no receipt.
+   * Signs each release's receipt in the release transaction, so `order.released` carries it. Called
+   * before each transaction: the signer opens its key store on first use, which must happen outside any
+   * transaction (PGlite has one connection). Without it releases carry no receipt.
    */
-  readonly receipts?: Promise<ReceiptSigner>;
+  readonly receipts?: () => Promise<ReceiptSigner>;
 }
 
 interface Release {
@@ -89,7 +89,7 @@ export class SettlementProcessor {
   async processMany(checkoutIds: readonly CheckoutId[]): Promise<Map<CheckoutId, SettlementResult>> {
     const ids = [...new Set(checkoutIds)].sort();
     if (ids.length === 0) return new Map();
-    const receipts = this.deps.receipts === undefined ? undefined : await this.deps.receipts;
+    const receipts = this.deps.receipts === undefined ? undefined : await this.deps.receipts();
     return this.deps.db.transaction((trx) => this.#processMany(ids, trx, receipts));
   }
 
