@@ -214,7 +214,11 @@ function mutableColumns(c: Checkout) {
   } satisfies Partial<Record<keyof CheckoutsTable, unknown>>;
 }
 
-function toRecord(row: Selectable<CheckoutsTable>): CheckoutRecord {
+/**
+ * The domain checkout of a `checkouts` row: core's fields only (what `evaluate` reads and
+ * `compareAndSet` writes; the gateway's details are left as they are).
+ */
+export function checkoutFromRow(row: Selectable<CheckoutsTable>): Checkout {
   return {
     id: row.id as CheckoutId,
     storeId: row.store_id as StoreId,
@@ -238,6 +242,12 @@ function toRecord(row: Selectable<CheckoutsTable>): CheckoutRecord {
     expiresAt: row.expires_at,
     monitoringUntil: row.monitoring_until,
     settledAt: row.settled_at,
+  };
+}
+
+function toRecord(row: Selectable<CheckoutsTable>): CheckoutRecord {
+  return {
+    ...checkoutFromRow(row),
     cancelledAt: row.cancelled_at,
     assetsOffered: row.assets_offered as CryptoAsset[],
     derivationIndex: row.derivation_index === null ? null : Number(row.derivation_index),

@@ -14,6 +14,7 @@ export {
   CheckoutRepository,
   InvalidCursorError,
   checkoutEventMessage,
+  checkoutFromRow,
   type CheckoutDetails,
   type CheckoutRecord,
   type CheckoutListQuery,

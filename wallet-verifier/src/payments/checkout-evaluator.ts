@@ -1,13 +1,7 @@
 import {
   evaluate,
   type Checkout,
-  type CryptoAsset,
-  type FiatCurrency,
   type Payment,
-  type PaymentId,
-  type QuoteId,
-  type Rate,
-  type StoreId,
   type StorePolicy,
   ID_RANDOM_BYTES,
   makeId,
@@ -17,8 +11,8 @@ import {
   type Clock,
   type RandomSource,
 } from '@coinstile/core';
-import { CheckoutRepository, checkoutEventMessage, LedgerRepository, OutboxRepository, type CheckoutsTable, type Database, type DB } from '@coinstile/platform';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { CheckoutRepository, checkoutEventMessage, checkoutFromRow, LedgerRepository, OutboxRepository, type Database, type DB } from '@coinstile/platform';
+import { sql, type Kysely } from 'kysely';
 import { paymentFromRow, paymentsOfCheckout } from './payment-store';
 import { storePolicyFromJson } from './store-policy-reader';
 import { asVerifierDb } from './verifier-schema';
@@ -227,33 +221,3 @@ async function compareAndSetMany(
   return new Set(result.rows.map((r) => r.id as CheckoutId));
 }
 
-/**
- * The domain checkout of a `checkouts` row (only core's fields: `compareAndSet` then leaves the
- * gateway's details, such as the derivation index, as they are).
- */
-function checkoutFromRow(row: Selectable<CheckoutsTable>): Checkout {
-  return {
-    id: row.id as CheckoutId,
-    storeId: row.store_id as StoreId,
-    orderId: row.order_id,
-    priceMinor: BigInt(row.price_minor),
-    currency: row.currency as FiatCurrency,
-    asset: row.asset as CryptoAsset | null,
-    address: row.address,
-    amountDueBase: row.amount_due_base === null ? null : BigInt(row.amount_due_base),
-    quoteId: row.quote_id as QuoteId | null,
-    rate: row.rate as Rate | null,
-    quoteExpiresAt: row.quote_expires_at,
-    status: row.status,
-    exception: row.exception,
-    invalidReason: row.invalid_reason,
-    amountPaidBase: BigInt(row.amount_paid_base),
-    countedPaymentIds: row.counted_payment_ids as PaymentId[],
-    reversedPaymentIds: row.reversed_payment_ids as PaymentId[],
-    version: row.version,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    monitoringUntil: row.monitoring_until,
-    settledAt: row.settled_at,
-  };
-}
