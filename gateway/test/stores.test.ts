@@ -57,6 +57,17 @@ describe('stores (operator)', () => {
     expect(await rowCounts(h)).toEqual(before);
   });
 
+  it('refuses one key for ETH and USDC in the same store (400): both would get the same addresses', async () => {
+    const wallets = walletsOfAccount(901);
+    const before = await rowCounts(h);
+    const res = await h.request('POST', '/v1/stores', { ...op, body: storeBody({ wallets: { ETH: wallets['ETH'], USDC: wallets['ETH'] } }) });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'wallet_shared_between_assets', details: { field: 'wallets.USDC', sameAs: 'wallets.ETH' } });
+    expect(await rowCounts(h)).toEqual(before);
+    // Different keys per asset are fine.
+    expect((await h.request('POST', '/v1/stores', { ...op, body: storeBody({ wallets }) })).status).toBe(201);
+  });
+
   it('validates wallets against the configured network (LTC_NETWORK=regtest refuses a mainnet key)', async () => {
     const wrong = await h.request('POST', '/v1/stores', { ...op, body: storeBody({ wallets: { LTC: { xpub: keys.btcZpub } } }) });
     expect(wrong.status).toBe(400);

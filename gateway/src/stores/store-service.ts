@@ -250,6 +250,26 @@ export class StoreService {
         throw err;
       }
     }
+    // Address indexes are counted per asset, so one key for two assets of the same chain (ETH and USDC)
+    // would give both the same addresses and a payment could not be told apart.
+    const given = Object.entries(wallets) as [CryptoAsset, ReceivingWallet][];
+    for (const [i, [asset, wallet]] of given.entries()) {
+      const twin = given
+        .slice(i + 1)
+        .find(
+          ([other, w]) =>
+            CRYPTO_ASSETS[other].chain === CRYPTO_ASSETS[asset].chain &&
+            w.extendedPublicKey === wallet.extendedPublicKey &&
+            w.chainPath.join('/') === wallet.chainPath.join('/'),
+        );
+      if (twin) {
+        throw new ValidationError(
+          `wallets.${twin[0]}: ${asset} and ${twin[0]} need different keys: on one chain, one key would give both the same addresses`,
+          { field: `wallets.${twin[0]}`, sameAs: `wallets.${asset}` },
+          'wallet_shared_between_assets',
+        );
+      }
+    }
     return wallets;
   }
 

@@ -146,7 +146,9 @@ let nextAccount = 1;
 export function walletsOfAccount(n: number): Record<string, { xpub: string }> {
   const btc = n === 0 ? keys.btcZpub : testRoot.derivePath(`m/84'/0'/${n}'`).neuter().extendedKey;
   const eth = testRoot.derivePath(`m/44'/60'/${n}'/0`).neuter().extendedKey;
-  return { BTC: { xpub: btc }, ETH: { xpub: eth }, USDC: { xpub: eth } };
+  // USDC lives on Ethereum too: it needs a key of its own (another account), or it would share ETH's addresses.
+  const usdc = testRoot.derivePath(`m/44'/60'/${n + 1000}'/0`).neuter().extendedKey;
+  return { BTC: { xpub: btc }, ETH: { xpub: eth }, USDC: { xpub: usdc } };
 }
 
 /** A valid store body with wallets of a fresh account of the test mnemonic. */
