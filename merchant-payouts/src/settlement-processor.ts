@@ -11,7 +11,7 @@ import {
   type RandomSource,
   type StoreId,
 } from '@coinstile/core';
-import { OutboxRepository, type Database, type DB } from '@coinstile/platform';
+import { appendPostings, OutboxRepository, type Database, type DB } from '@coinstile/platform';
 import { sql, type Kysely } from 'kysely';
 import { fxSpreadMinor, mallFeeMinor } from './fees';
 import { parsePayoutSchedule, payoutDueAt, type PayoutSchedule } from './payout-schedule';
@@ -219,7 +219,7 @@ export class SettlementProcessor {
         };
         messages.push({ eventId: orderReleasedEventId(checkoutId), eventType: event.type, aggregateType: 'checkout', aggregateId: checkoutId, payload: event });
       }
-      await appendPostings(db, postings);
+      await appendPostings(trx, postings);
     }
 
     // 2. Payouts, from the stored releases (also those released by an earlier run that stopped short).
@@ -313,37 +313,6 @@ export class SettlementProcessor {
   }
 }
 
-/**
- * Books postings in two statements whatever their number (as `LedgerRepository.append` does for one):
- * postings whose dedupe key is already booked are skipped with their entries. The database checks each
- * posting's balance again at commit.
- */
-async function appendPostings(db: Kysely<PipelineDB>, postings: readonly Posting[]): Promise<void> {
-  if (postings.length === 0) return;
-  const written = await db
-    .insertInto('ledger_postings')
-    .values(
-      postings.map(({ kind, meta }) => ({
-        id: meta.postingId,
-        kind,
-        dedupe_key: meta.dedupeKey,
-        occurred_at: meta.occurredAt,
-        store_id: meta.storeId ?? null,
-        checkout_id: meta.checkoutId ?? null,
-        payment_id: meta.paymentId ?? null,
-        payout_id: meta.payoutId ?? null,
-        memo: meta.memo ?? null,
-      })),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .execute();
-  const booked = new Set(written.map((r) => r.id));
-  const entries = postings
-    .filter((p) => booked.has(p.meta.postingId))
-    .flatMap((p) => p.entries.map((e) => ({ posting_id: p.meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })));
-  if (entries.length > 0) await db.insertInto('ledger_entries').values(entries).execute();
-}
 
 /**
  * A threshold store's waiting payouts all fall due together once they add up to its minimum. The store

@@ -16,7 +16,7 @@ import {
 } from '@coinstile/core';
 import type { DB } from '@coinstile/platform';
 import { sql, type Kysely } from 'kysely';
-import { jsonText } from '@coinstile/platform';
+import { appendPostings, jsonText } from '@coinstile/platform';
 import { batchKysely } from './payout-batch-schema';
 
 /**
@@ -276,35 +276,3 @@ function postingFor(move: PayoutMove, row: MovedPayout, deps: PayoutTransitionDe
   }
 }
 
-/**
- * Books many postings in one round trip per table (the batch path moves thousands of payouts at once).
- * As `LedgerRepository.append`, a posting whose dedupe key is already booked is skipped with its entries.
- */
-export async function appendPostings(trx: Kysely<DB>, postings: readonly Posting[]): Promise<void> {
-  for (let i = 0; i < postings.length; i += CHUNK) {
-    const chunk = postings.slice(i, i + CHUNK);
-    const inserted = await trx
-      .insertInto('ledger_postings')
-      .values(
-        chunk.map(({ kind, meta }) => ({
-          id: meta.postingId,
-          kind,
-          dedupe_key: meta.dedupeKey,
-          occurred_at: meta.occurredAt,
-          store_id: meta.storeId ?? null,
-          checkout_id: meta.checkoutId ?? null,
-          payment_id: meta.paymentId ?? null,
-          payout_id: meta.payoutId ?? null,
-          memo: meta.memo ?? null,
-        })),
-      )
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning('id')
-      .execute();
-    const booked = new Set(inserted.map((r) => r.id));
-    const entries = chunk
-      .filter((p) => booked.has(p.meta.postingId))
-      .flatMap((p) => p.entries.map((e) => ({ posting_id: p.meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })));
-    if (entries.length > 0) await trx.insertInto('ledger_entries').values(entries).execute();
-  }
-}

@@ -20,7 +20,7 @@ export {
   type CheckoutListQuery,
   type CheckoutPage,
 } from './checkout-repository';
-export { LedgerRepository, type AccountBalances } from './ledger-repository';
+export { appendPostings, LedgerRepository, type AccountBalances } from './ledger-repository';
 export { IdempotencyRepository, type IdempotencyBegin, type IdempotencyBeginOptions } from './idempotency-repository';
 export { WalletIndexRepository } from './wallet-index-repository';
 export { PaymentRepository, type PaymentRecord, type PaymentSighting } from './payment-repository';

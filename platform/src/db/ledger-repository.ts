@@ -31,33 +31,7 @@ export class LedgerRepository implements LedgerRepositoryPort {
    * booked: a retried job books each business fact once.
    */
   async append(posting: Posting, executor?: Kysely<DB>): Promise<boolean> {
-    const write = async (trx: Kysely<DB>): Promise<boolean> => {
-      const { meta } = posting;
-      const inserted = await trx
-        .insertInto('ledger_postings')
-        .values({
-          id: meta.postingId,
-          kind: posting.kind,
-          dedupe_key: meta.dedupeKey,
-          occurred_at: meta.occurredAt,
-          store_id: meta.storeId ?? null,
-          checkout_id: meta.checkoutId ?? null,
-          payment_id: meta.paymentId ?? null,
-          payout_id: meta.payoutId ?? null,
-          memo: meta.memo ?? null,
-        })
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (inserted === undefined) return false;
-      await trx
-        .insertInto('ledger_entries')
-        .values(
-          posting.entries.map((e) => ({ posting_id: meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })),
-        )
-        .execute();
-      return true;
-    };
+    const write = async (trx: Kysely<DB>): Promise<boolean> => (await appendPostings(trx, [posting])).has(posting.meta.postingId);
     return executor ? write(executor) : this.db.transaction(write);
   }
 
@@ -136,4 +110,46 @@ export class LedgerRepository implements LedgerRepositoryPort {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Rows per statement, well under PostgreSQL's 65,535 bind parameters (9 per posting, 4 per entry). */
+const POSTINGS_PER_STATEMENT = 4_000;
+const ENTRIES_PER_STATEMENT = 10_000;
+
+/**
+ * Books many postings in a few statements inside the caller's transaction (the pipeline and the payout
+ * batches book thousands at once). As `LedgerRepository.append`, a posting whose dedupe key is already
+ * booked is skipped with its entries; the database checks every posting's balance again at commit.
+ * Returns the ids of the postings booked by this call.
+ */
+export async function appendPostings(executor: Kysely<DB>, postings: readonly Posting[]): Promise<Set<string>> {
+  const booked = new Set<string>();
+  for (let i = 0; i < postings.length; i += POSTINGS_PER_STATEMENT) {
+    const inserted = await executor
+      .insertInto('ledger_postings')
+      .values(
+        postings.slice(i, i + POSTINGS_PER_STATEMENT).map(({ kind, meta }) => ({
+          id: meta.postingId,
+          kind,
+          dedupe_key: meta.dedupeKey,
+          occurred_at: meta.occurredAt,
+          store_id: meta.storeId ?? null,
+          checkout_id: meta.checkoutId ?? null,
+          payment_id: meta.paymentId ?? null,
+          payout_id: meta.payoutId ?? null,
+          memo: meta.memo ?? null,
+        })),
+      )
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning('id')
+      .execute();
+    for (const row of inserted) booked.add(row.id);
+  }
+  const entries = postings
+    .filter((p) => booked.has(p.meta.postingId))
+    .flatMap((p) => p.entries.map((e) => ({ posting_id: p.meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })));
+  for (let i = 0; i < entries.length; i += ENTRIES_PER_STATEMENT) {
+    await executor.insertInto('ledger_entries').values(entries.slice(i, i + ENTRIES_PER_STATEMENT)).execute();
+  }
+  return booked;
 }
