@@ -7,6 +7,7 @@ import type { FollowerMetrics } from '../follower/follower-metrics';
 import { ReorgTooDeepError, type ChainCursor } from '../follower/utxo-chain-follower';
 import type { CheckoutEvaluator } from '../payments/checkout-evaluator';
 import { PaymentStore, type OutputSighting } from '../payments/payment-store';
+import { checkoutsLeftUnevaluated } from '../payments/unevaluated-checkouts';
 import { asVerifierDb, type VerifierDB } from '../payments/verifier-schema';
 import { AddressFeed, type WatchedAddress } from '../watch/address-feed';
 import { WatchedSet } from '../watch/watched-set';
@@ -130,7 +131,7 @@ export class EvmChainFollower implements ChainFollower {
     this.#watch(addresses);
     const recent = addresses.filter((a) => a.createdAt.getTime() > now.getTime() - STARTUP_RESCAN_WINDOW_MS);
     await this.#rematchRecentBlocks(recent);
-    for (const id of await this.#checkoutsLeftUnevaluated()) this.#dirty.add(id);
+    for (const id of await checkoutsLeftUnevaluated(this.#kysely, this.spec.chain)) this.#dirty.add(id);
     await this.#evaluateDirty();
     this.logger.info({ chain: this.spec.chain, cursor: this.#cursor, watched: this.watched.size, tokens: this.spec.tokens }, 'chain follower started');
   }
@@ -476,33 +477,6 @@ export class EvmChainFollower implements ChainFollower {
       });
       this.metrics?.paymentsMatched.inc({ chain: this.spec.chain, source: 'late_address' }, sightings.length);
     }
-  }
-
-  /**
-   * Checkouts whose payments changed without an evaluation after (the process died in between): open or
-   * expired checkouts with payments on this chain, and settled ones with a counted payment lost and not
-   * yet reported reversed.
-   */
-  async #checkoutsLeftUnevaluated(): Promise<CheckoutId[]> {
-    const rows = await this.#kysely
-      .selectFrom('checkouts as c')
-      .innerJoin('payments as p', 'p.checkout_id', 'c.id')
-      .select('c.id')
-      .distinct()
-      .where('p.chain', '=', this.spec.chain)
-      .where((eb) =>
-        eb.or([
-          eb('c.status', 'in', ['new', 'processing']),
-          eb.and([eb('c.status', '=', 'expired'), eb('c.exception', '<>', 'paid_late')]),
-          eb.and([
-            eb('c.status', '=', 'settled'),
-            eb('p.state', 'in', ['orphaned', 'replaced']),
-            sql<boolean>`p.id = ANY(c.counted_payment_ids) AND NOT p.id = ANY(c.reversed_payment_ids)`,
-          ]),
-        ]),
-      )
-      .execute();
-    return rows.map((r) => r.id as CheckoutId);
   }
 
   async #evaluateDirty(): Promise<void> {
