@@ -20,6 +20,8 @@ import {
   storeSchema,
 } from './response-schemas';
 import { createWebhookSchema, listWebhookDeliveriesQuerySchema } from '../webhooks/webhooks-router';
+import { FEATURE_FRAGMENTS } from './openapi-features';
+import { errorResponses, idParam, jsonContent, type OpenApiFragment, queryParameters } from './openapi-fragment';
 
 const COMPONENTS = {
   CryptoAsset: cryptoAssetSchema,
@@ -39,35 +41,20 @@ const COMPONENTS = {
   CreateWebhookRequest: createWebhookSchema,
 } as const satisfies Record<string, z.ZodType>;
 
-const ref = (name: keyof typeof COMPONENTS & string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: keyof typeof COMPONENTS & string) => ({ 'application/json': { schema: ref(name) } });
-
-const ERRORS: Record<string, string> = {
-  '400': 'Validation failed',
-  '401': 'Missing or invalid credentials',
-  '403': 'The credentials lack the scope or role',
-  '404': 'Not found (or not visible to the caller)',
-  '409': 'Conflict (idempotency key reuse, state conflict)',
-  '413': 'Request body too large',
-  '422': 'A business rule refused the request',
-  '429': 'Rate limited; see Retry-After',
-};
-
-function errors(...statuses: string[]): Record<string, unknown> {
-  return Object.fromEntries(statuses.map((s) => [s, { description: ERRORS[s], content: json('Error') }]));
-}
-
-function queryParameters(schema: z.ZodObject): unknown[] {
-  const shape = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
-  return Object.entries(shape.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
-}
-
-const idParam = (name: string, prefix: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$` } });
+const json = (name: keyof typeof COMPONENTS & string) => jsonContent(name);
+const errors = errorResponses;
 
 /** The OpenAPI 3.1 document of the public API, request schemas generated from the zod schemas that validate requests. */
-export function openApiDocument(publicUrl: string): Record<string, unknown> {
+export function openApiDocument(publicUrl: string, fragments: readonly OpenApiFragment[] = FEATURE_FRAGMENTS): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
+  const components: Record<string, z.ZodType> = { ...COMPONENTS };
+  for (const fragment of fragments) {
+    for (const [id, schema] of Object.entries(fragment.components ?? {})) {
+      if (components[id] !== undefined && components[id] !== schema) throw new Error(`OpenAPI component ${id} is defined twice`);
+      components[id] = schema;
+    }
+  }
+  for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
   for (const schema of Object.values(schemas)) {
     delete (schema as { $schema?: string }).$schema;
@@ -91,7 +78,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A store API key (csk_…), scoped' },
       },
     },
-    paths: {
+    paths: withFragmentPaths(fragments, {
       '/v1/stores': {
         post: {
           summary: 'Onboard a store (pending_verification)',
@@ -294,6 +281,18 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           responses: { '200': { description: 'The quote' }, ...errors('401', '404', '429') },
         },
       },
-    },
+    }),
   };
+}
+
+/** The core paths plus every fragment's; a path documented twice is a programming error. */
+function withFragmentPaths(fragments: readonly OpenApiFragment[], core: Record<string, unknown>): Record<string, unknown> {
+  const paths = { ...core };
+  for (const fragment of fragments) {
+    for (const [path, item] of Object.entries(fragment.paths)) {
+      if (paths[path] !== undefined) throw new Error(`OpenAPI path ${path} is documented twice`);
+      paths[path] = item;
+    }
+  }
+  return paths;
 }
