@@ -4,4 +4,8 @@ export * from './money';
 export * from './policy';
 export * from './checkout';
 export * from './ledger';
+export * from './escrow';
 export * from './ports';
+export * from './shopper';
+export * from './tenders';
+export * from './vouchers';

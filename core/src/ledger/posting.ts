@@ -14,7 +14,15 @@ export type PostingKind =
   | 'payout_scheduled'
   | 'payout_paid'
   | 'payout_failed'
-  | 'payment_reversal';
+  | 'payment_reversal'
+  | 'refund_owed'
+  | 'refund_sent'
+  | 'shopper_overpayment_credit'
+  | 'shopper_top_up'
+  | 'shopper_balance_hold'
+  | 'shopper_balance_hold_release'
+  | 'shopper_refund_credit'
+  | 'voucher_activation';
 
 export const POSTING_KINDS: readonly PostingKind[] = [
   'settlement',
@@ -23,6 +31,14 @@ export const POSTING_KINDS: readonly PostingKind[] = [
   'payout_paid',
   'payout_failed',
   'payment_reversal',
+  'refund_owed',
+  'refund_sent',
+  'shopper_overpayment_credit',
+  'shopper_top_up',
+  'shopper_balance_hold',
+  'shopper_balance_hold_release',
+  'shopper_refund_credit',
+  'voucher_activation',
 ];
 
 export interface PostingMeta {

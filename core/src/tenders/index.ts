@@ -1,0 +1,4 @@
+export * from './tender';
+export * from './tender-arithmetic';
+export * from './apply-tenders';
+export * from './tender-postings';

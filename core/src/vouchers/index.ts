@@ -1,0 +1,2 @@
+export * from './voucher-pin';
+export * from './voucher';
