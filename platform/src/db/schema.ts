@@ -112,6 +112,8 @@ export interface CheckoutsTable {
   monitoring_until: Timestamp;
   settled_at: Date | null;
   cancelled_at: Date | null;
+  shopper_account_id: Defaulted<string | null>;
+  purpose: Defaulted<'sale' | 'top_up'>;
 }
 
 export interface PaymentsTable {
@@ -158,7 +160,12 @@ export type PostingKindValue =
   | 'payout_scheduled'
   | 'payout_paid'
   | 'payout_failed'
-  | 'payment_reversal';
+  | 'payment_reversal'
+  | 'shopper_overpayment_credit'
+  | 'shopper_top_up'
+  | 'shopper_balance_hold'
+  | 'shopper_balance_hold_release'
+  | 'shopper_refund_credit';
 
 export interface LedgerPostingsTable {
   id: string;
@@ -236,6 +243,34 @@ export interface ChainRecentBlocksTable {
   parent_hash: string;
 }
 
+export type StoreUserRoleValue = 'owner' | 'staff';
+export type StoreUserStatusValue = 'invited' | 'active' | 'disabled';
+
+/** Migration 0014: the store portal's users (invited, then active with a password). */
+export interface StoreUsersTable {
+  id: string;
+  store_id: string;
+  email: string;
+  role: StoreUserRoleValue;
+  status: StoreUserStatusValue;
+  password_hash: string | null;
+  invitation_hash: string | null;
+  invitation_expires_at: Date | null;
+  invited_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_sign_in_at: Date | null;
+}
+
+/** Migration 0014: store portal sessions, keyed by the SHA-256 of the cookie's session id. */
+export interface StoreUserSessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 /** Every table of the schema, for `Kysely<DB>`. */
 export interface DB {
   stores: StoresTable;
@@ -254,4 +289,30 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   chain_cursors: ChainCursorsTable;
   chain_recent_blocks: ChainRecentBlocksTable;
+  store_users: StoreUsersTable;
+  store_user_sessions: StoreUserSessionsTable;
+  shopper_accounts: ShopperAccountsTable;
+  shopper_top_ups: ShopperTopUpsTable;
+}
+
+export interface ShopperAccountsTable {
+  id: string;
+  label: Defaulted<string>;
+  currency: string;
+  credit_level_minor: Defaulted<DecimalColumn>;
+  status: Defaulted<'active' | 'frozen' | 'closed'>;
+  access_code_hash: string;
+  top_up_store_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ShopperTopUpsTable {
+  checkout_id: string;
+  account_id: string;
+  asset: string;
+  amount_received_base: DecimalColumn;
+  credited_minor: DecimalColumn;
+  currency: string;
+  credited_at: Timestamp;
 }

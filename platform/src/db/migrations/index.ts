@@ -5,6 +5,9 @@ import { pipeline } from './0004-pipeline';
 import { payoutBatches } from './0006-payout-batches';
 import { instanceSecrets } from './0010-instance-secrets';
 import { receipts } from './0011-receipts';
+import { shopperAccounts } from './0016-shopper-accounts';
+import { storeUsers } from './0014-store-users';
+import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -17,4 +20,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-payout-batches': payoutBatches,
   '0010-instance-secrets': instanceSecrets,
   '0011-receipts': receipts,
+  '0016-shopper-accounts': shopperAccounts,
+  '0014-store-users': storeUsers,
+  '0018-ledger-balance-per-statement': ledgerBalancePerStatement,
 };
