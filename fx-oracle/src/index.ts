@@ -16,7 +16,8 @@ export { createRateSources, DEFAULT_SOURCE_BASE_URLS, type CreateRateSourcesOpti
 export { CircuitBreaker, type BreakerState, type BreakerStatus, type BreakerOptions, DEFAULT_BREAKER_OPTIONS } from './breaker/circuit-breaker';
 export type { ObservationStore, SourceHealth } from './store/observation-store';
 export { RedisObservationStore } from './store/redis-observation-store';
-export { RefreshScheduler, type RefreshOutcome, type RefreshSchedulerOptions, type RefreshLogger } from './refresh/refresh-scheduler';
+export { RedisRefreshLease } from './store/redis-refresh-lease';
+export { RefreshScheduler, type RefreshLease, type RefreshOutcome, type RefreshSchedulerOptions, type RefreshLogger } from './refresh/refresh-scheduler';
 
 export type { AggregatedRate, RateComponent, RateResolution, UnavailableReason } from './aggregation/aggregated-rate';
 export { type AggregationOptions, DEFAULT_AGGREGATION_OPTIONS, maxAgeMsFor } from './aggregation/aggregation-options';

@@ -3,6 +3,7 @@ import { RefreshScheduler } from './refresh/refresh-scheduler';
 import { createRateSources, type RateSourceName } from './sources/create-rate-sources';
 import type { RateSource } from './sources/rate-source';
 import { RedisObservationStore } from './store/redis-observation-store';
+import { RedisRefreshLease } from './store/redis-refresh-lease';
 
 /**
  * Demo rates for the `static` source when `FX_STATIC_RATES` is unset (the embedded default), so a fresh
@@ -42,6 +43,7 @@ export async function startFxRefresher(runtime: ServiceRuntime): Promise<Refresh
     sources: configuredRateSources(runtime),
     store: new RedisObservationStore(runtime.redis, OBSERVATION_KEY_PREFIX),
     logger: runtime.logger.child({ component: 'fx-refresh' }),
+    lease: new RedisRefreshLease(runtime.redis, OBSERVATION_KEY_PREFIX),
   });
   await scheduler.start();
   runtime.lifecycle.register(closeableComponent('fx-refresh', () => scheduler.stop()));

@@ -1,5 +1,6 @@
 import { RatesUnavailableError } from '@coinstile/core';
 import { startRedis, type RedisServer } from '@coinstile/testkit';
+import { RedisRefreshLease } from '@coinstile/fx-oracle';
 import { FakeExchanges, fixture } from './support/fake-exchanges';
 import { type OracleInstance, startOracle, uniquePrefix } from './support/oracle';
 
@@ -126,6 +127,31 @@ describe('fx-oracle with real Redis and the local exchanges', () => {
     const error = await unavailable(rates.rate({ base: 'USDC', quote: 'USD' }));
     expect(error.details).toMatchObject({ pair: 'USDC-USD', reason: 'depeg' });
     expect((await rates.rate({ base: 'BTC', quote: 'USD' })).rate).toBe('60011.22');
+  });
+
+  it('replicas sharing a refresh lease fetch each source once per interval between them, and all read the rates', async () => {
+    const keyPrefix = uniquePrefix();
+    const alone = oracle({ keyPrefix: uniquePrefix() });
+    await alone.scheduler.refreshAll();
+    const requestsOfOneRefresh = [...exchanges.requests].sort();
+    exchanges.reset();
+
+    const replicas = [0, 1, 2].map(() => oracle({ keyPrefix, refreshIntervalMs: 400 }));
+    // Each replica's lease client is its own connection, as in separate processes.
+    const withLeases = replicas.map((r) => startOracle({ redisUrl: redis.url, keyPrefix, baseUrl: exchanges.baseUrl, refreshIntervalMs: 400, scheduler: { lease: new RedisRefreshLease(r.redis, keyPrefix) } }));
+    open.push(...withLeases);
+    const outcomes = (await Promise.all(withLeases.map((r) => r.scheduler.refreshAll()))).flat();
+    expect(outcomes.filter((o) => o.kind === 'refreshed')).toHaveLength(6);
+    expect(outcomes.filter((o) => o.kind === 'skipped_refreshed_elsewhere')).toHaveLength(12);
+    expect([...exchanges.requests].sort()).toEqual(requestsOfOneRefresh);
+    for (const replica of [...replicas, ...withLeases]) expect((await replica.rates.rate({ base: 'BTC', quote: 'USD' })).rate).toBe('60010.1');
+
+    // The lease lapses before the next interval: the next round is fetched once again.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    exchanges.reset();
+    const again = (await Promise.all(withLeases.map((r) => r.scheduler.refreshAll()))).flat();
+    expect(again.filter((o) => o.kind === 'refreshed')).toHaveLength(6);
+    expect([...exchanges.requests].sort()).toEqual(requestsOfOneRefresh);
   });
 
   it('opens a failing source’s breaker, half-opens it after the wait, closes it on success; the operator sees it', async () => {

@@ -9,7 +9,18 @@ export type RefreshOutcome =
   | { readonly kind: 'refreshed'; readonly source: SourceId; readonly observations: number; readonly rejected: readonly SourceError[] }
   | { readonly kind: 'failed'; readonly source: SourceId; readonly error: SourceError }
   | { readonly kind: 'store_failed'; readonly source: SourceId; readonly error: Error }
-  | { readonly kind: 'skipped_breaker_open'; readonly source: SourceId };
+  | { readonly kind: 'skipped_breaker_open'; readonly source: SourceId }
+  | { readonly kind: 'skipped_refreshed_elsewhere'; readonly source: SourceId };
+
+/**
+ * A fleet-wide claim on one source's next refresh. Every gateway and `coinstile fx` process runs a
+ * scheduler; with a lease, each source is fetched once per interval by whichever process claims it first,
+ * not once per process (exchanges rate-limit by IP, and N replicas would spend N times the budget).
+ */
+export interface RefreshLease {
+  /** True when this process may refresh `source` now; the claim lapses by itself after `ttlMs`. */
+  tryAcquire(source: SourceId, ttlMs: number): Promise<boolean>;
+}
 
 /** The part of a pino logger the scheduler uses. */
 export interface RefreshLogger {
@@ -26,12 +37,14 @@ export interface RefreshSchedulerOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly logger?: RefreshLogger;
+  /** Shares the refreshes among processes (see `RefreshLease`); without it this process fetches every source itself. */
+  readonly lease?: RefreshLease;
 }
 
 /**
  * Refreshes every source on its own jittered timer (default every 30 s) and writes what it gets to the
  * shared store, each source behind its own circuit breaker. Any number of processes may run one: they
- * all write the same latest values.
+ * all write the same latest values, and with a `lease` they take turns instead of all fetching.
  */
 export class RefreshScheduler {
   private readonly breakers = new Map<SourceId, CircuitBreaker>();
@@ -108,6 +121,9 @@ export class RefreshScheduler {
   private async refreshOnce(source: RateSource): Promise<RefreshOutcome> {
     const breaker = this.breakers.get(source.id);
     if (!breaker) throw new Error(`Unknown rate source ${source.id}`);
+    // A breaker that would refuse does not claim the fleet's lease: another process may reach the source.
+    if (!breakerWouldAllow(breaker.state, this.now())) return { kind: 'skipped_breaker_open', source: source.id };
+    if (this.options.lease && !(await this.claimLease(source, this.options.lease))) return { kind: 'skipped_refreshed_elsewhere', source: source.id };
     if (!breaker.tryAcquire(this.now())) return { kind: 'skipped_breaker_open', source: source.id };
 
     let outcome: RefreshOutcome;
@@ -135,6 +151,22 @@ export class RefreshScheduler {
     return outcome;
   }
 
+  /**
+   * The lease lasts a little less than the shortest jittered interval, so it has lapsed by the time any
+   * process's timer fires again. A lease store that fails (Redis down) does not stop refreshes: fetching
+   * twice is better than not at all.
+   */
+  private async claimLease(source: RateSource, lease: RefreshLease): Promise<boolean> {
+    const jitter = this.options.jitterRatio ?? 0.1;
+    const ttlMs = Math.max(1, Math.floor(source.refreshIntervalMs * (1 - jitter) * 0.9));
+    try {
+      return await lease.tryAcquire(source.id, ttlMs);
+    } catch (err) {
+      this.options.logger?.warn({ source: source.id, err: err instanceof Error ? err.message : String(err) }, 'refresh lease unavailable; refreshing anyway');
+      return true;
+    }
+  }
+
   private async fetchFrom(source: RateSource): Promise<SourceFetchResult> {
     const result = await source.fetchLatest();
     if (result.observations.length === 0) throw new SourceError(source.id, 'malformed', 'the response held no usable value');
@@ -158,5 +190,16 @@ export class RefreshScheduler {
     } catch (err) {
       this.options.logger?.warn({ source: source.id, err: err instanceof Error ? err.message : String(err) }, 'could not publish source health');
     }
+  }
+}
+
+function breakerWouldAllow(state: CircuitBreaker['state'], nowMs: number): boolean {
+  switch (state.status) {
+    case 'closed':
+      return true;
+    case 'open':
+      return nowMs >= state.retryAtMs;
+    case 'half_open':
+      return false;
   }
 }

@@ -10,6 +10,7 @@ import {
   RateService,
   type RateRules,
   RedisObservationStore,
+  RedisRefreshLease,
   RefreshScheduler,
 } from '@coinstile/fx-oracle';
 import { closeableComponent, type ServiceRuntime } from '@coinstile/platform';
@@ -41,7 +42,8 @@ export interface StartFxOptions {
 export async function startFx(runtime: ServiceRuntime, options: StartFxOptions): Promise<FxComponents> {
   const store = new RedisObservationStore(runtime.redis, OBSERVATION_KEY_PREFIX);
   const sources = configuredRateSources(runtime);
-  const scheduler = new RefreshScheduler({ sources, store, logger: runtime.logger });
+  // Every replica refreshes, taking turns through the lease: one fetch per source per interval fleet-wide.
+  const scheduler = new RefreshScheduler({ sources, store, logger: runtime.logger, lease: new RedisRefreshLease(runtime.redis, OBSERVATION_KEY_PREFIX) });
   const rates = new RateService({ store, sources });
   const signer = new QuoteTokenSigner(options.quoteSigningKey ?? randomBytes(32));
   const quoteServiceWith = (repository: QuoteRepository): QuoteService =>
