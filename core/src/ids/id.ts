@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   refund: 'rf',
   escrowHold: 'esc',
   operatorToken: 'opt',
+  storeUser: 'su',
 } as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
@@ -45,6 +46,11 @@ export type QuoteId = Id<'qt'>;
 export type ApiKeyId = Id<'key'>;
 export type EventId = Id<'evt'>;
 export type LedgerPostingId = Id<'lp'>;
+export type EscrowHoldId = Id<'esc'>;
+export type ShipmentId = Id<'shp'>;
+export type CarrierId = Id<'car'>;
+export type DisputeId = Id<'dsp'>;
+export type RefundId = Id<'rf'>;
 
 /** Crockford base32: no I, L, O, U, so ids survive being read aloud or retyped. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

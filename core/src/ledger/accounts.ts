@@ -28,3 +28,5 @@ export const mallFeeRevenue = (): string => 'mall:revenue:fees';
 export const fxSpreadRevenue = (): string => 'mall:revenue:fx_spread';
 /** Crypto lost when a settled payment was reorged out or double-spent. */
 export const paymentReversalLosses = (): string => 'mall:losses:payment_reversals';
+/** Refunds the mall owes shoppers (escrow refunds), in the sale's fiat, until the crypto is sent. */
+export const shopperRefundsPayable = (): string => 'mall:refunds_payable';

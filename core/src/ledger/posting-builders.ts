@@ -8,6 +8,7 @@ import {
   mallFeeRevenue,
   mallFiatCash,
   paymentReversalLosses,
+  shopperRefundsPayable,
   payoutsInTransit,
   storeEscrow,
   storePayable,
@@ -102,6 +103,62 @@ export function paymentReversalPosting(input: { meta: PostingMeta; asset: Crypto
     'payment_reversal',
     [
       { account: paymentReversalLosses(), currency: input.asset, amount: input.amountBase },
+      { account: mallCryptoHoldings(input.asset), currency: input.asset, amount: -input.amountBase },
+    ],
+    input.meta,
+  );
+}
+
+export interface RefundOwedInput {
+  readonly meta: PostingMeta;
+  readonly storeId: StoreId;
+  readonly currency: FiatCurrency;
+  /** Taken from the store's escrow (≥ 0). */
+  readonly fromEscrowMinor: bigint;
+  /** The mall's fee given back (≥ 0; full refunds only). */
+  readonly fromFeeMinor: bigint;
+}
+
+/**
+ * An escrowed order is refunded (dispute decided, or cancelled by the store): the refunded part of the
+ * store's escrow, and the mall's fee when it is given back, become a debt to the shopper until the
+ * crypto is sent.
+ */
+export function refundOwedPosting(input: RefundOwedInput): Posting {
+  const { currency, fromEscrowMinor, fromFeeMinor } = input;
+  if (fromEscrowMinor < 0n || fromFeeMinor < 0n || fromEscrowMinor + fromFeeMinor === 0n) {
+    throw new InvalidPostingError('bad_amount', 'A refund takes a positive total from escrow and fee, neither negative');
+  }
+  const entries: LedgerEntry[] = [];
+  if (fromEscrowMinor > 0n) entries.push({ account: storeEscrow(input.storeId), currency, amount: fromEscrowMinor });
+  if (fromFeeMinor > 0n) entries.push({ account: mallFeeRevenue(), currency, amount: fromFeeMinor });
+  entries.push({ account: shopperRefundsPayable(), currency, amount: -(fromEscrowMinor + fromFeeMinor) });
+  return buildPosting('refund_owed', entries, input.meta);
+}
+
+export interface RefundSentInput {
+  readonly meta: PostingMeta;
+  readonly asset: CryptoAsset;
+  /** The crypto sent back to the shopper, base units (> 0). */
+  readonly amountBase: bigint;
+  readonly currency: FiatCurrency;
+  /** The refund's fiat value owed to the shopper, minor units (> 0). */
+  readonly refundMinor: bigint;
+}
+
+/**
+ * The refund's crypto left the mall's wallet: the debt to the shopper is settled in fiat, the crypto
+ * leaves the holdings, and both legs go back through the FX conversion account (the reverse of a
+ * settlement), so each currency balances on its own.
+ */
+export function refundSentPosting(input: RefundSentInput): Posting {
+  if (input.amountBase <= 0n || input.refundMinor <= 0n) throw new InvalidPostingError('bad_amount', 'A sent refund moves a positive amount');
+  return buildPosting(
+    'refund_sent',
+    [
+      { account: shopperRefundsPayable(), currency: input.currency, amount: input.refundMinor },
+      { account: fxConversion(), currency: input.currency, amount: -input.refundMinor },
+      { account: fxConversion(), currency: input.asset, amount: input.amountBase },
       { account: mallCryptoHoldings(input.asset), currency: input.asset, amount: -input.amountBase },
     ],
     input.meta,

@@ -24,7 +24,7 @@ export type CheckoutStatusValue = 'new' | 'processing' | 'settled' | 'expired' |
 export type CheckoutExceptionValue = 'none' | 'paid_partial' | 'paid_over' | 'paid_late';
 export type PaymentStateValue = 'pending' | 'confirmed' | 'orphaned' | 'replaced';
 export type InvalidReasonValue = 'double_spend' | 'payment_orphaned' | 'not_confirmed_in_time';
-export type PayoutStatusValue = 'reserved' | 'scheduled' | 'sent' | 'paid' | 'failed' | 'returned';
+export type PayoutStatusValue = 'reserved' | 'scheduled' | 'sent' | 'paid' | 'failed' | 'returned' | 'refunded';
 export type WebhookEndpointStatusValue = 'enabled' | 'disabled';
 export type WebhookDeliveryStatusValue = 'pending' | 'succeeded' | 'failed';
 
@@ -161,11 +161,14 @@ export type PostingKindValue =
   | 'payout_paid'
   | 'payout_failed'
   | 'payment_reversal'
+  | 'refund_owed'
+  | 'refund_sent'
   | 'shopper_overpayment_credit'
   | 'shopper_top_up'
   | 'shopper_balance_hold'
   | 'shopper_balance_hold_release'
-  | 'shopper_refund_credit';
+  | 'shopper_refund_credit'
+  | 'voucher_activation';
 
 export interface LedgerPostingsTable {
   id: string;
@@ -271,6 +274,112 @@ export interface StoreUserSessionsTable {
   expires_at: Timestamp;
 }
 
+/** Migration 0012: carriers and their API keys (scope `shipments`). */
+export interface CarriersTable {
+  id: string;
+  code: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface CarrierApiKeysTable {
+  id: string;
+  carrier_id: string;
+  key_hash: string;
+  prefix: string;
+  last4: string;
+  scopes: string[];
+  created_at: Timestamp;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export type EscrowStatusValue = 'reserved' | 'shipped' | 'delivered' | 'accepted' | 'disputed' | 'resolved' | 'cancelled';
+
+/** Migration 0012: one hold per escrowed checkout (see core's `EscrowHold`). */
+export interface EscrowHoldsTable {
+  id: string;
+  checkout_id: string;
+  payout_id: string;
+  store_id: string;
+  currency: string;
+  price_minor: DecimalColumn;
+  fee_minor: DecimalColumn;
+  held_minor: DecimalColumn;
+  inspection: 'shopper' | 'gift_recipient' | 'carrier';
+  auto_accept_days: number;
+  status: EscrowStatusValue;
+  shipped_at: Date | null;
+  delivered_at: Date | null;
+  acceptance_deadline: Date | null;
+  accepted_at: Date | null;
+  accepted_by: 'shopper' | 'gift_recipient' | 'carrier' | 'deadline' | null;
+  disputed_at: Date | null;
+  resolution: 'release' | 'refund_full' | 'refund_partial' | null;
+  resolved_at: Date | null;
+  cancelled_at: Date | null;
+  released_minor: Defaulted<DecimalColumn>;
+  refund_from_escrow_minor: Defaulted<DecimalColumn>;
+  refund_fee_minor: Defaulted<DecimalColumn>;
+  version: Defaulted<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ShipmentsTable {
+  id: string;
+  checkout_id: string;
+  escrow_hold_id: string | null;
+  store_id: string;
+  carrier_id: string;
+  tracking_number: string;
+  status: 'registered' | 'in_transit' | 'delivered';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ShipmentEventsTable {
+  id: ColumnType<DecimalColumn, never, never>;
+  shipment_id: string;
+  status: 'in_transit' | 'delivered';
+  recorded_at: Timestamp;
+}
+
+export interface DisputesTable {
+  id: string;
+  escrow_hold_id: string;
+  checkout_id: string;
+  store_id: string;
+  reason: string;
+  status: 'open' | 'resolved';
+  resolution: 'release' | 'refund_full' | 'refund_partial' | null;
+  refund_minor: DecimalColumn | null;
+  operator_note: string | null;
+  opened_at: Timestamp;
+  resolved_at: Date | null;
+}
+
+export interface RefundsTable {
+  id: string;
+  escrow_hold_id: string;
+  checkout_id: string;
+  store_id: string;
+  reason: 'dispute_refund_full' | 'dispute_refund_partial' | 'cancelled_by_store';
+  currency: string;
+  refund_minor: DecimalColumn;
+  asset: string;
+  rate_policy: 'sale' | 'current';
+  status: 'awaiting_address' | 'ready' | 'sent';
+  address: string | null;
+  rate: DecimalColumn | null;
+  amount_base: DecimalColumn | null;
+  txid: string | null;
+  created_at: Timestamp;
+  address_submitted_at: Date | null;
+  sent_at: Date | null;
+  updated_at: Timestamp;
+}
+
 /** Every table of the schema, for `Kysely<DB>`. */
 export interface DB {
   stores: StoresTable;
@@ -293,6 +402,17 @@ export interface DB {
   store_user_sessions: StoreUserSessionsTable;
   shopper_accounts: ShopperAccountsTable;
   shopper_top_ups: ShopperTopUpsTable;
+  voucher_batches: VoucherBatchesTable;
+  vouchers: VouchersTable;
+  voucher_pos_activations: VoucherPosActivationsTable;
+  checkout_tenders: CheckoutTendersTable;
+  carriers: CarriersTable;
+  carrier_api_keys: CarrierApiKeysTable;
+  escrow_holds: EscrowHoldsTable;
+  shipments: ShipmentsTable;
+  shipment_events: ShipmentEventsTable;
+  disputes: DisputesTable;
+  refunds: RefundsTable;
 }
 
 export interface ShopperAccountsTable {
@@ -315,4 +435,64 @@ export interface ShopperTopUpsTable {
   credited_minor: DecimalColumn;
   currency: string;
   credited_at: Timestamp;
+}
+
+/** Migration 0013: voucher batches; the PIN CSV is kept only encrypted under a one-time download token. */
+export interface VoucherBatchesTable {
+  id: string;
+  label: Defaulted<string>;
+  currency: string;
+  face_value_minor: DecimalColumn;
+  voucher_count: number;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  pins_csv_ciphertext: string | null;
+  pins_download_expires_at: Date | null;
+  voided_at: Date | null;
+}
+
+export type VoucherStatusValue = 'issued' | 'activated' | 'redeemed' | 'expired' | 'voided';
+
+/** Migration 0013: one row per voucher; the PIN only as lookup tag (HMAC), scrypt hash and last four digits. */
+export interface VouchersTable {
+  id: string;
+  batch_id: string;
+  serial: number;
+  lookup_tag: string;
+  pin_hash: string;
+  pin_last4: string;
+  status: Defaulted<VoucherStatusValue>;
+  currency: string;
+  face_value_minor: DecimalColumn;
+  balance_minor: Defaulted<DecimalColumn>;
+  expires_at: Timestamp;
+  activated_by_store_id: string | null;
+  pos_transaction_id: string | null;
+  activated_at: Date | null;
+  updated_at: Timestamp;
+}
+
+/** Migration 0013: a POS activation, unique per store and POS transaction id. */
+export interface VoucherPosActivationsTable {
+  store_id: string;
+  pos_transaction_id: string;
+  voucher_id: string;
+  activated_at: Timestamp;
+}
+
+export type TenderKindValue = 'voucher' | 'balance';
+export type TenderStatusValue = 'held' | 'captured' | 'released';
+
+/** Migration 0013: part of a checkout's price paid by a voucher or a shopper balance. */
+export interface CheckoutTendersTable {
+  id: Generated<string>;
+  checkout_id: string;
+  kind: TenderKindValue;
+  voucher_id: string | null;
+  account_id: string | null;
+  amount_minor: DecimalColumn;
+  currency: string;
+  status: Defaulted<TenderStatusValue>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }

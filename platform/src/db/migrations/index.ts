@@ -5,6 +5,8 @@ import { pipeline } from './0004-pipeline';
 import { payoutBatches } from './0006-payout-batches';
 import { instanceSecrets } from './0010-instance-secrets';
 import { receipts } from './0011-receipts';
+import { escrow } from './0012-escrow';
+import { vouchers } from './0013-vouchers';
 import { shopperAccounts } from './0016-shopper-accounts';
 import { storeUsers } from './0014-store-users';
 import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
@@ -20,6 +22,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-payout-batches': payoutBatches,
   '0010-instance-secrets': instanceSecrets,
   '0011-receipts': receipts,
+  '0012-escrow': escrow,
+  '0013-vouchers': vouchers,
   '0016-shopper-accounts': shopperAccounts,
   '0014-store-users': storeUsers,
   '0018-ledger-balance-per-statement': ledgerBalancePerStatement,

@@ -1,0 +1,2 @@
+export * from './escrow-hold';
+export * from './decide-escrow';
