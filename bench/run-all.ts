@@ -164,15 +164,15 @@ const benchmarks: readonly Benchmark[] = [
     argv: [...TS_NODE, 'bench/verifier-detection.ts'],
     env: { VERIFIER_DETECTION_SIZES: QUICK ? '100,1000' : '100,1000,5000' },
     parse(out) {
-      const j = lastJson(out) as { results: { checkouts: number; p50Ms: number; p99Ms: number }[] };
+      const j = lastJson(out) as { results: { checkouts: number; settled: { p50Ms: number; p99Ms: number }; webhook: { p50Ms: number; p99Ms: number } }[] };
       return j.results.map((r) => ({
         benchmark: 'verifier detection',
-        goal: 'block → settled p99 <= 500 ms (N up to 5,000; the whole path incl. webhooks)',
-        metric: `block → settled p99, N = ${r.checkouts.toLocaleString('en')}`,
-        value: r.p99Ms,
+        goal: 'block → settled and order.released webhook received, p99 <= 500 ms (N up to 5,000)',
+        metric: `block → webhook received p99, N = ${r.checkouts.toLocaleString('en')}`,
+        value: r.webhook.p99Ms,
         unit: 'ms',
-        met: atMost(r.p99Ms, 500),
-        note: `p50 ${r.p50Ms} ms; the verifier's share only (webhook delivery not included)`,
+        met: atMost(r.webhook.p99Ms, 500),
+        note: `webhook p50 ${r.webhook.p50Ms} ms; block → settled p50 ${r.settled.p50Ms} ms, p99 ${r.settled.p99Ms} ms`,
       }));
     },
   },

@@ -1,123 +1,253 @@
 /**
- * Verifier detection latency, the verifier's share of DESIGN.md's detection target: one regtest block pays
- * N checkouts (N = 100, 1,000, 5,000); per checkout, the time from the moment litecoind has the block
- * (`generatetoaddress` returned) to the checkout's `settled` state and its `checkout.settled` outbox row
- * being committed (`settled_at`, written in that same transaction). The payments were seen in the mempool
- * first (→ `processing`), as in real life; medium_speed (1 confirmation). The follower runs as in
- * production: `ChainFollowerService`, polling every 250 ms, on a real PostgreSQL server.
- * Goal (end to end, webhooks included, measured elsewhere): p99 ≤ 500 ms.
- * Run: `npx tsc -b wallet-verifier testkit && node -r ts-node/register/transpile-only bench/verifier-detection.ts`.
- * `VERIFIER_DETECTION_SIZES` overrides the list of N (comma separated).
+ * Detection latency, DESIGN.md's target end to end: one regtest block pays N checkouts (N = 100, 1,000,
+ * 5,000); per checkout, the time from the moment litecoind has the block (`generatetoaddress` returned) to
+ * (a) the checkout `settled` (its `settled_at`, committed with the `checkout.settled` outbox row) and
+ * (b) its `order.released` webhook received by the store's HTTP endpoint. Goal: p99 of (b) ≤ 500 ms.
+ *
+ * Everything runs as `npm start` runs it, in this one process on a real PostgreSQL server and
+ * redis-server (testkit): `startVerifier` (the LTC follower from `LTC_RPC_URL`, the expiry sweeper),
+ * `startPayouts` (outbox relay, `release-order` worker, sweeper), `startPayoutBatching` (bank files) and
+ * `startWebhookDelivery` (fan-out and dispatcher), all on their default options. The store's webhook
+ * endpoint (subscribed to `order.released`) is a plain Node HTTP server in a child process, which notes
+ * when each delivery arrived. The payments are seen in the mempool first (→ `processing`), as in life;
+ * medium_speed (1 confirmation).
+ *
+ * Run: `npm run bench:detection` (builds, then runs this file). `VERIFIER_DETECTION_SIZES` overrides the
+ * list of N (comma separated); `VERIFIER_DETECTION_ROUNDS` repeats each size (default 1).
  */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
-import pino from 'pino';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { HDNodeWallet } from 'ethers';
 import { createCheckout, DEFAULT_STORE_POLICY, ID_RANDOM_BYTES, makeId, parseFiatCurrency, type CheckoutId, type CheckoutStatus } from '@coinstile/core';
-import { CheckoutRepository, cryptoRandomSource, migrateToLatest, openDatabase, systemClock } from '@coinstile/platform';
-import { startLitecoind, startPostgres } from '@coinstile/testkit';
-import {
-  BitcoinRpcClient,
-  ChainFollowerService,
-  CheckoutEvaluator,
-  deriveAddress,
-  parseReceivingWallet,
-  PostgresAdvisoryLock,
-  UtxoChainFollower,
-  utxoChainSpec,
-} from '@coinstile/wallet-verifier';
-// Internal to wallet-verifier (not in its public API); the compiled module, as every import here.
+import { CheckoutRepository, createServiceRuntime, loadConfig, type DB } from '@coinstile/platform';
+import { sql, type Kysely } from 'kysely';
+import { startLitecoind, startPostgres, startRedis } from '@coinstile/testkit';
+import { payoutSetupFromEnv, startPayoutBatching, startPayouts } from '@coinstile/merchant-payouts';
+import { deriveAddress, parseReceivingWallet, startVerifier } from '@coinstile/wallet-verifier';
+// Internal to wallet-verifier and gateway (not in their public APIs); the compiled modules, as every import here.
 import { decodeExtendedPublicKey, encodeExtendedPublicKey } from '@coinstile/wallet-verifier/dist/addresses/extended-public-key';
+import { startWebhookDelivery, WebhookStore } from '@coinstile/gateway/dist/webhooks';
 
 const SIZES = (process.env['VERIFIER_DETECTION_SIZES'] ?? '100,1000,5000').split(',').map(Number);
+const ROUNDS = Number(process.env['VERIFIER_DETECTION_ROUNDS'] ?? 1);
 const OUTPUTS_PER_TX = 1_000;
+
+/** The store's webhook endpoint: answers 204 and prints `<checkoutId> <epoch ms>` per `order.released`. */
+const RECEIVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const at = Date.now();
+    res.writeHead(204).end();
+    try {
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (event.type === 'order.released') process.stdout.write(event.data.checkoutId + ' ' + at + '\\n');
+    } catch {}
+  });
+});
+server.keepAliveTimeout = 5000;
+server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.address().port + '\\n'));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length * p) / 100) - 1)]!;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-async function main(): Promise<void> {
-  const [node, pg] = await Promise.all([startLitecoind(), startPostgres()]);
-  const url = await pg.createDatabase();
-  const db = await openDatabase({ url, poolSize: 10 });
-  const logger = pino({ level: 'warn' });
-  const clock = systemClock();
-  const results: unknown[] = [];
-  try {
-    await migrateToLatest(db);
-    // Coins for thousands of outputs: mature a few hundred more coinbases.
-    await node.mine(300);
-    const evaluator = new CheckoutEvaluator(db, { clock, random: cryptoRandomSource });
-    const rpc = new BitcoinRpcClient(node.rpcUrl);
-    const spec = utxoChainSpec('litecoin', 'regtest');
-    const service = new ChainFollowerService(
-      'litecoin',
-      () => new UtxoChainFollower(spec, rpc, db, evaluator, clock, cryptoRandomSource, logger, undefined),
-      new PostgresAdvisoryLock(url, 'litecoin'),
-      logger,
-      undefined,
-      { pollIntervalMs: 250 },
-    );
-    service.start();
-    const storeId = makeId('st', Date.now(), randomBytes(ID_RANDOM_BYTES));
-    await db.kysely
-      .insertInto('stores')
-      .values({ id: storeId, name: 'Bench store', status: 'active', payout_currency: 'JPY', payout_account: '{}', policy: JSON.stringify(DEFAULT_STORE_POLICY) })
-      .execute();
-    const root = HDNodeWallet.fromSeed(randomBytes(32));
-    const tpub = encodeExtendedPublicKey(decodeExtendedPublicKey(root.derivePath("m/84'/1'/0'").neuter().extendedKey), 0x043587cf);
-    const wallet = parseReceivingWallet('LTC', 'regtest', tpub);
-    const checkouts = new CheckoutRepository(db);
-    let index = 0;
+interface Receiver {
+  readonly url: string;
+  readonly received: Map<string, number>;
+  stop(): Promise<void>;
+}
 
-    for (const n of SIZES) {
-      const batch: { id: CheckoutId; address: string }[] = [];
-      for (let i = 0; i < n; i++, index++) {
-        const address = deriveAddress(wallet, index);
-        const c = createCheckout({
-          id: makeId('co', Date.now(), randomBytes(ID_RANDOM_BYTES)),
-          storeId,
-          orderId: `bench-${index}`,
-          priceMinor: 1000n,
-          currency: parseFiatCurrency('JPY'),
-          createdAt: clock.now(),
-          policy: DEFAULT_STORE_POLICY,
-        });
-        await checkouts.insert({ ...c, asset: 'LTC', address, amountDueBase: 100_000n });
-        batch.push({ id: c.id, address });
+async function startReceiver(): Promise<Receiver> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const received = new Map<string, number>();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`webhook receiver exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const [first, second] = line.split(' ');
+      if (first === 'listening') resolve(Number(second));
+      else if (first !== undefined && second !== undefined && !received.has(first)) received.set(first, Number(second));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+interface SizeResult {
+  readonly checkouts: number;
+  readonly round: number;
+  readonly settled: { p50Ms: number; p99Ms: number; maxMs: number };
+  readonly webhook: { p50Ms: number; p99Ms: number; maxMs: number };
+  /** p99 of each intermediate step after the block (where the time goes). */
+  readonly stages: Record<string, number>;
+}
+
+/**
+ * p99 (ms after the block) of the steps between settled and the webhook: `checkout.settled` published to
+ * the queue, the order released (`order_releases`), its `order.released` event published, its delivery row.
+ */
+async function stageTimes(kysely: Kysely<DB>, ids: readonly CheckoutId[], minedAt: number): Promise<Record<string, number>> {
+  const p99 = (dates: readonly (Date | null)[]): number => percentile(dates.map((d) => (d === null ? Infinity : d.getTime() - minedAt)).sort((a, b) => a - b), 99);
+  const settledEvents = await kysely.selectFrom('outbox').select('published_at').where('aggregate_id', 'in', [...ids]).where('event_type', '=', 'checkout.settled').execute();
+  const releases = await sql<{ released_at: Date }>`SELECT released_at FROM order_releases WHERE checkout_id = ANY(${[...ids]}::text[])`.execute(kysely);
+  const releasedEvents = await kysely.selectFrom('outbox').select('published_at').where('aggregate_id', 'in', [...ids]).where('event_type', '=', 'order.released').execute();
+  const deliveries = await sql<{ created_at: Date }>`
+    SELECT created_at FROM webhook_deliveries WHERE event_id = ANY(${ids.map((id) => `${id}:order.released`)}::text[])`.execute(kysely);
+  return {
+    settledPublishedP99Ms: p99(settledEvents.map((r) => r.published_at)),
+    releasedP99Ms: p99(releases.rows.map((r) => r.released_at)),
+    releasedPublishedP99Ms: p99(releasedEvents.map((r) => r.published_at)),
+    deliveryRowP99Ms: p99(deliveries.rows.map((r) => r.created_at)),
+  };
+}
+
+function summary(latencies: number[]): { p50Ms: number; p99Ms: number; maxMs: number } {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1]! };
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg().map((l) => l.toFixed(1));
+  const [node, pg, redis, receiver] = await Promise.all([startLitecoind(), startPostgres(), startRedis({ appendfsync: 'everysec' }), startReceiver()]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-bench-detection-'));
+  const results: SizeResult[] = [];
+  try {
+    const databaseUrl = await pg.createDatabase();
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+      COINSTILE_DATA_DIR: dataDir,
+      LTC_RPC_URL: node.rpcUrl,
+      LTC_NETWORK: 'regtest',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      LOG_LEVEL: 'warn',
+    };
+    const config = loadConfig(env, { cwd: dataDir });
+    const runtime = await createServiceRuntime(config, { service: 'bench-detection' });
+    try {
+      // Coins for thousands of outputs: mature a few hundred more coinbases.
+      await node.mine(300);
+      const { db, clock } = runtime;
+      const storeId = makeId('st', Date.now(), randomBytes(ID_RANDOM_BYTES));
+      await db.kysely
+        .insertInto('stores')
+        .values({
+          id: storeId,
+          name: 'Bench store',
+          status: 'active',
+          payout_currency: 'JPY',
+          payout_account: JSON.stringify({ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Bench store' }),
+          policy: JSON.stringify(DEFAULT_STORE_POLICY),
+          fee_bps: 150,
+          fee_fixed_minor: '10',
+        })
+        .execute();
+      await new WebhookStore(db, clock, runtime.random).createEndpoint(storeId, { url: receiver.url, eventTypes: ['order.released'], description: 'bench receiver' });
+
+      // The processes of `npm start` (cli run-service: startVerifier, then startPipeline).
+      await startVerifier(runtime);
+      startPayouts(runtime);
+      startPayoutBatching(runtime, payoutSetupFromEnv({ PAYOUT_DEBTOR_NAME: 'Bench mall', PAYOUT_DEBTOR_IBAN: 'DE89370400440532013000', PAYOUT_DEBTOR_BIC: 'COBADEFFXXX' }, dataDir, clock));
+      startWebhookDelivery(runtime, { allowPrivateTargets: true });
+
+      const root = HDNodeWallet.fromSeed(randomBytes(32));
+      const tpub = encodeExtendedPublicKey(decodeExtendedPublicKey(root.derivePath("m/84'/1'/0'").neuter().extendedKey), 0x043587cf);
+      const wallet = parseReceivingWallet('LTC', 'regtest', tpub);
+      const checkouts = new CheckoutRepository(db);
+      let index = 0;
+
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const n of SIZES) {
+          const batch: { id: CheckoutId; address: string }[] = [];
+          const now = clock.now();
+          const quoteExpiresAt = new Date(now.getTime() + 15 * 60_000);
+          for (let i = 0; i < n; i++, index++) {
+            const address = deriveAddress(wallet, index);
+            const quoteId = makeId('qt', now.getTime(), randomBytes(ID_RANDOM_BYTES));
+            await db.kysely
+              .insertInto('quotes')
+              .values({ id: quoteId, store_id: storeId, base_asset: 'LTC', quote_currency: 'JPY', rate: '1000000', spread_bps: 50, sources: '[]', amount_due_base: '100000', price_minor: '1000', created_at: now, expires_at: quoteExpiresAt })
+              .execute();
+            const c = createCheckout({
+              id: makeId('co', now.getTime(), randomBytes(ID_RANDOM_BYTES)),
+              storeId,
+              orderId: `bench-${index}`,
+              priceMinor: 1000n,
+              currency: parseFiatCurrency('JPY'),
+              createdAt: now,
+              policy: DEFAULT_STORE_POLICY,
+              payment: { asset: 'LTC', address, quote: { id: quoteId, asset: 'LTC', currency: parseFiatCurrency('JPY'), priceMinor: 1000n, amountDueBase: 100_000n, rate: '1000000', expiresAt: quoteExpiresAt } },
+            });
+            await checkouts.insert(c);
+            batch.push({ id: c.id, address });
+          }
+          const ids = batch.map((b) => b.id);
+          for (let i = 0; i < batch.length; i += OUTPUTS_PER_TX) {
+            const outputs = Object.fromEntries(batch.slice(i, i + OUTPUTS_PER_TX).map((b) => [b.address, '0.001']));
+            await node.walletRpc('sendmany', ['', outputs]);
+          }
+          const count = async (status: CheckoutStatus): Promise<number> =>
+            Number(
+              (await db.kysely.selectFrom('checkouts').select((eb) => eb.fn.countAll<string>().as('n')).where('id', 'in', ids).where('status', '=', status).executeTakeFirstOrThrow())
+                .n,
+            );
+          await until(async () => (await count('processing')) === n, 120_000, `${n} checkouts processing`);
+          // Let the pipeline and the webhooks of the mempool phase go quiet before the block.
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const [hash] = await node.mine(1);
+          const minedAt = Date.now();
+          await until(async () => ids.every((id) => receiver.received.has(id)), 120_000, `${n} order.released webhooks`);
+          const rows = await db.kysely.selectFrom('checkouts').select(['id', 'settled_at', 'status']).where('id', 'in', ids).execute();
+          const settled = rows.map((r) => {
+            if (r.status !== 'settled' || r.settled_at === null) throw new Error(`checkout ${r.id} is ${r.status} with its webhook received`);
+            return r.settled_at.getTime() - minedAt;
+          });
+          const webhook = ids.map((id) => receiver.received.get(id)! - minedAt);
+          const stages = await stageTimes(db.kysely, ids, minedAt);
+          const result: SizeResult = { checkouts: n, round, settled: summary(settled), webhook: summary(webhook), stages };
+          results.push(result);
+          console.error(`block ${hash?.slice(0, 12)}…: ${JSON.stringify(result)}`);
+        }
       }
-      const ids = batch.map((b) => b.id);
-      for (let i = 0; i < batch.length; i += OUTPUTS_PER_TX) {
-        const outputs = Object.fromEntries(batch.slice(i, i + OUTPUTS_PER_TX).map((b) => [b.address, '0.001']));
-        await node.walletRpc('sendmany', ['', outputs]);
-      }
-      const count = async (status: CheckoutStatus): Promise<number> =>
-        Number(
-          (await db.kysely.selectFrom('checkouts').select((eb) => eb.fn.countAll<string>().as('n')).where('id', 'in', ids).where('status', '=', status).executeTakeFirstOrThrow()).n,
-        );
-      await until(async () => (await count('processing')) === n, 120_000);
-      const [hash] = await node.mine(1);
-      const minedAt = Date.now();
-      await until(async () => (await count('settled')) === n, 120_000);
-      const rows = await db.kysely.selectFrom('checkouts').select('settled_at').where('id', 'in', ids).execute();
-      const latencies = rows.map((r) => r.settled_at!.getTime() - minedAt).sort((a, b) => a - b);
-      results.push({ checkouts: n, block: hash, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] });
+    } finally {
+      await runtime.lifecycle.shutdown('bench done');
     }
-    await service.stop();
   } finally {
-    await db.close();
-    await Promise.allSettled([node.stop(), pg.stop()]);
+    await Promise.allSettled([node.stop(), pg.stop(), redis.stop(), receiver.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
   }
   console.log(
-    JSON.stringify({ machine: { nproc: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: loadavg().map((l) => l.toFixed(1)) }, results }, null, 2),
+    JSON.stringify(
+      {
+        machine: { nproc: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((l) => l.toFixed(1)) },
+        results,
+      },
+      null,
+      2,
+    ),
   );
 }
 
