@@ -23,3 +23,4 @@ export { fxSpreadMinor, mallFeeMinor } from './fees';
 export { pipelineKysely, type PipelineDB, type PipelineTables, type OrderReleasesTable } from './pipeline-schema';
 export * from './payouts-io';
 export * from './receipts';
+export * from './escrow';

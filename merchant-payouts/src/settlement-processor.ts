@@ -1,6 +1,7 @@
 import {
   nextId,
   settlementPosting,
+  tenderedSettlementPosting,
   type CheckoutId,
   type Clock,
   type CryptoAsset,
@@ -11,7 +12,7 @@ import {
   type RandomSource,
   type StoreId,
 } from '@coinstile/core';
-import { appendPostings, OutboxRepository, type Database, type DB } from '@coinstile/platform';
+import { appendPostings, captureTendersIn, OutboxRepository, voucherRedeemedMessage, type Database, type DB, type TenderRecord } from '@coinstile/platform';
 import { sql, type Kysely } from 'kysely';
 import { fxSpreadMinor, mallFeeMinor } from './fees';
 import { parsePayoutSchedule, payoutDueAt, type PayoutSchedule } from './payout-schedule';
@@ -124,11 +125,14 @@ export class SettlementProcessor {
       .where('checkouts.id', 'in', ids)
       .execute();
     const byId = new Map(rows.map((r) => [r.id as CheckoutId, r]));
+    // Tenders (vouchers, shopper balances) of settled checkouts are captured here, with their release; a
+    // checkout they cover entirely settled without an asset.
+    const tendersOf = await captureTendersIn(trx, rows.filter((r) => r.status === 'settled').map((r) => r.id), now);
     const settled: typeof rows = [];
     for (const id of ids) {
       const row = byId.get(id);
       if (!row) results.set(id, new PipelineRefusedError('unknown_checkout', `No checkout ${id}`, id));
-      else if (row.status !== 'settled' || row.asset === null) {
+      else if (row.status !== 'settled' || (row.asset === null && !tendersOf.has(id))) {
         results.set(id, new PipelineRefusedError('checkout_not_settled', `Checkout ${id} is ${row.status}, not settled`, id));
       } else settled.push(row);
     }
@@ -178,24 +182,35 @@ export class SettlementProcessor {
         const checkoutId = r.id as CheckoutId;
         const storeId = r.store_id as StoreId;
         const currency = r.currency as FiatCurrency;
-        const asset = r.asset as CryptoAsset;
+        const asset = r.asset as CryptoAsset | null;
         const priceMinor = BigInt(r.price_minor);
         const feeMinor = mallFeeMinor(priceMinor, r.fee_bps, BigInt(r.fee_fixed_minor));
         const amountReceivedBase = BigInt(r.amount_paid_base);
         const paid = payments.filter((p) => p.checkout_id === r.id);
-        postings.push(
-          settlementPosting({
-            meta: { postingId: nextId('lp', this.deps.clock, this.deps.random), dedupeKey: `settlement:${checkoutId}`, occurredAt: now, storeId, checkoutId },
-            storeId,
-            asset,
-            amountReceivedBase,
-            currency,
-            priceMinor,
-            feeMinor,
-            spreadMinor: fxSpreadMinor(priceMinor, r.spread_bps ?? 0),
-            escrow: r.escrow,
-          }),
-        );
+        const meta = { postingId: nextId('lp', this.deps.clock, this.deps.random), dedupeKey: `settlement:${checkoutId}`, occurredAt: now, storeId, checkoutId };
+        const tenders: readonly TenderRecord[] = tendersOf.get(checkoutId) ?? [];
+        if (tenders.length === 0 && asset !== null) {
+          postings.push(
+            settlementPosting({ meta, storeId, asset, amountReceivedBase, currency, priceMinor, feeMinor, spreadMinor: fxSpreadMinor(priceMinor, r.spread_bps ?? 0), escrow: r.escrow }),
+          );
+        } else {
+          const cryptoPartMinor = priceMinor - tenders.reduce((sum, t) => sum + t.amountMinor, 0n);
+          postings.push(
+            tenderedSettlementPosting({
+              meta,
+              storeId,
+              asset: cryptoPartMinor > 0n ? asset : null,
+              amountReceivedBase: cryptoPartMinor > 0n ? amountReceivedBase : 0n,
+              currency,
+              priceMinor,
+              feeMinor,
+              spreadMinor: cryptoPartMinor > 0n ? fxSpreadMinor(cryptoPartMinor, r.spread_bps ?? 0) : 0n,
+              escrow: r.escrow,
+              tenders,
+            }),
+          );
+          for (const t of tenders) if (t.kind === 'voucher') messages.push(voucherRedeemedMessage(t, storeId, now));
+        }
         const event: OrderReleasedEvent = {
           type: 'order.released',
           storeId,
@@ -216,6 +231,7 @@ export class SettlementProcessor {
           escrow: r.escrow,
           releasedAt: now,
           receipt: receiptOf(checkoutId),
+          tenders: tenders.map((t) => ({ kind: t.kind, sourceId: t.sourceId, amountMinor: t.amountMinor })),
         };
         messages.push({ eventId: orderReleasedEventId(checkoutId), eventType: event.type, aggregateType: 'checkout', aggregateId: checkoutId, payload: event });
       }
@@ -318,7 +334,7 @@ export class SettlementProcessor {
  * A threshold store's waiting payouts all fall due together once they add up to its minimum. The store
  * row is locked first, so two transactions cannot both read a total just below the minimum.
  */
-async function releaseThresholdPayouts(db: Kysely<PipelineDB>, storeId: StoreId, minimumMinor: bigint, now: Date): Promise<void> {
+export async function releaseThresholdPayouts(db: Kysely<PipelineDB>, storeId: StoreId, minimumMinor: bigint, now: Date): Promise<void> {
   // NO KEY UPDATE, not UPDATE: it serialises threshold checks of one store but does not conflict with the
   // KEY SHARE locks that this and other transactions' foreign-key checks already hold on the store row.
   await db.selectFrom('stores').select('id').where('id', '=', storeId).forNoKeyUpdate().execute();

@@ -1,2 +1,3 @@
 export * from './escrow-hold';
 export * from './decide-escrow';
+export * from './escrow-policy';

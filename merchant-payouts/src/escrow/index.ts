@@ -1,0 +1,4 @@
+export * from './escrow-service';
+export * from './escrow-errors';
+export * from './escrow-events';
+export * from './escrow-links';
