@@ -22,3 +22,5 @@ export { API_KEY_SCOPES, type ApiKeyScope } from './http/schemas';
 export { type FxComponents } from './fx/fx-components';
 export { startWebhookDelivery, createWebhooksRouter, verifyWebhookSignature, signWebhookPayload, SIGNATURE_HEADER } from './webhooks';
 export { createReceiptsRouter, createReceiptsApiRouter } from './receipts';
+export { portalFor, StoreUserService, type PortalForGatewayOptions, type PortalShipments } from './portal';
+export * from './shopper-accounts';

@@ -10,7 +10,9 @@ import { createReceiptSigner, storedReceipt } from '@coinstile/merchant-payouts'
 import { dashboardFor, type DashboardForGatewayOptions } from './dashboard';
 import { createReceiptsApiRouter, createReceiptsRouter } from './receipts';
 import { hostedPagesFor } from './pages';
+import { portalFor, type PortalForGatewayOptions } from './portal';
 import { createWebhooksRouter } from './webhooks';
+import { createShopperAccountsPublicRouter, createShopperAccountsRouter } from './shopper-accounts';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 
 export interface RunningGateway {
@@ -30,6 +32,8 @@ export interface StartGatewayOptions extends GatewayServicesOptions {
   readonly hostedPages?: HostedPageRouterFactory;
   /** The operator dashboard at `/dashboard` (e.g. `payoutActions` when payouts run in this process). */
   readonly dashboard?: DashboardForGatewayOptions;
+  /** The store operator portal at `/store` (e.g. `shipments` when escrow runs in this process). */
+  readonly portal?: PortalForGatewayOptions;
   /** Overrides `PORT` (0 picks a free port; tests use it). */
   readonly port?: number;
 }
@@ -81,15 +85,18 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
   // Receipts are signed where orders are released (the pipeline); every gateway publishes the keys that
   // verify them and serves each store its own receipts.
   const receipts = await createReceiptSigner({ db: runtime.db, issuer: runtime.config.publicUrl, clock: runtime.clock, random: runtime.random, logger: runtime.logger });
+  const portal = portalFor(runtime, services, opts.portal ?? {});
   const app = createGatewayApp(
     { ...runtime, services },
     {
       routers: [
         dashboardFor(runtime, services, opts.dashboard ?? {}),
         createReceiptsRouter({ publishedKeys: () => receipts.keys.publishedKeys() }),
+        portal.router,
+        createShopperAccountsPublicRouter(services.shopperAccounts, services.limiter),
         ...(opts.routers ?? []),
       ],
-      apiRouters: [webhooksApi(runtime), () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), ...(opts.apiRouters ?? [])],
+      apiRouters: [webhooksApi(runtime), portal.apiRouter, () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), (s) => createShopperAccountsRouter(s.shopperAccounts), ...(opts.apiRouters ?? [])],
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );

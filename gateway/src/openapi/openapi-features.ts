@@ -1,7 +1,9 @@
 import type { OpenApiFragment } from './openapi-fragment';
+import { STORE_USERS_OPENAPI } from '../portal/store-users-api';
+import { shopperAccountsOpenApi } from '../shopper-accounts/shopper-accounts-openapi';
 
 /**
  * The OpenAPI fragments of the features beyond stores, checkouts, webhooks and rates: one import and one
  * entry per feature (escrow, vouchers, …), each fragment kept beside the feature's router.
  */
-export const FEATURE_FRAGMENTS: readonly OpenApiFragment[] = [];
+export const FEATURE_FRAGMENTS: readonly OpenApiFragment[] = [shopperAccountsOpenApi, STORE_USERS_OPENAPI];

@@ -1,0 +1,139 @@
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import type { StreamTiming } from '../pages/checkout-event-stream';
+import type { CheckoutUpdateHub } from '../pages/checkout-update-hub';
+import { encodeReleaseCursor, type ReleaseCursor, type ReleasedOrder } from './portal-orders';
+
+export interface OrderInboxStreamOptions {
+  readonly hub: CheckoutUpdateHub;
+  readonly logger: Logger;
+  readonly timing: StreamTiming;
+  /** Releases and the watched checkouts are re-read this often even when no update is heard. */
+  readonly resyncMs: number;
+  /** Releases after `after`, oldest first, at most `limit`. */
+  readonly releasedSince: (after: ReleaseCursor | null, limit: number) => Promise<readonly ReleasedOrder[]>;
+  /** The store's checkouts that may still be released (watched through the hub). */
+  readonly awaitingRelease: () => Promise<readonly { id: string; version: number }[]>;
+  /** The inbox row of an order, as the page renders it. */
+  readonly renderRow: (order: ReleasedOrder) => string;
+  /** Called once when the stream ends, however it ends. */
+  readonly onEnd: () => void;
+}
+
+const BATCH = 50;
+/** A client that stops reading is cut off before its buffer grows past this. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+/**
+ * Serves a store's live orders inbox as Server-Sent Events: each order released after `start` is sent
+ * once (`event: order`, its rendered row), with the release cursor as the event id, so a reconnecting
+ * browser (`Last-Event-ID`) gets only what it missed. It hears releases through the hosted page's
+ * `CheckoutUpdateHub`, watching the store's checkouts that may still be released (the pipeline publishes
+ * each release on the checkout's channel), and re-reads every `resyncMs` for checkouts created since and
+ * for messages Redis lost.
+ */
+export class OrderInboxStream {
+  #cursor: ReleaseCursor | null;
+  #ended = false;
+  #running = false;
+  #dirty = false;
+  readonly #watched = new Map<string, () => void>();
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #lifetime: NodeJS.Timeout;
+  readonly #resync: NodeJS.Timeout;
+
+  constructor(
+    private readonly res: Response,
+    start: ReleaseCursor | null,
+    private readonly options: OrderInboxStreamOptions,
+  ) {
+    this.#cursor = start;
+    res.status(200);
+    res.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    this.#write(`retry: ${options.timing.retryMs}\n\n`);
+    res.on('close', () => this.#cleanup());
+    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), options.timing.heartbeatMs);
+    this.#lifetime = setTimeout(() => this.end(), options.timing.maxStreamMs);
+    this.#resync = setInterval(() => void this.refresh(), options.resyncMs);
+    void this.refresh();
+  }
+
+  /** Sends the releases not sent yet and updates the watched checkouts; overlapping calls coalesce. */
+  async refresh(): Promise<void> {
+    if (this.#ended) return;
+    if (this.#running) {
+      this.#dirty = true;
+      return;
+    }
+    this.#running = true;
+    try {
+      do {
+        this.#dirty = false;
+        await this.#sendReleases();
+        await this.#syncWatches();
+      } while (this.#dirty && !this.#ended);
+    } catch (err) {
+      // The next notification or resync tries again.
+      this.options.logger.warn({ err }, 'store portal inbox stream could not refresh');
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#cleanup();
+    this.res.end();
+  }
+
+  async #sendReleases(): Promise<void> {
+    for (;;) {
+      const orders = await this.options.releasedSince(this.#cursor, BATCH);
+      for (const order of orders) {
+        if (this.#ended) return;
+        const cursor: ReleaseCursor = { releasedAt: order.releasedAt, checkoutId: order.checkoutId };
+        const data = JSON.stringify({ checkoutId: order.checkoutId, html: this.options.renderRow(order) });
+        this.#write(`id: ${encodeReleaseCursor(cursor)}\nevent: order\ndata: ${data}\n\n`);
+        this.#cursor = cursor;
+      }
+      if (orders.length < BATCH) return;
+    }
+  }
+
+  async #syncWatches(): Promise<void> {
+    const awaiting = await this.options.awaitingRelease();
+    if (this.#ended) return;
+    const current = new Set(awaiting.map((c) => c.id));
+    for (const [id, unwatch] of this.#watched) {
+      if (current.has(id)) continue;
+      unwatch();
+      this.#watched.delete(id);
+    }
+    for (const c of awaiting) {
+      if (!this.#watched.has(c.id)) this.#watched.set(c.id, this.options.hub.watch(c.id, c.version, () => void this.refresh()));
+    }
+  }
+
+  #write(chunk: string): void {
+    if (this.#ended) return;
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.options.logger.warn('store portal inbox stream cut off: the client stopped reading');
+      this.#cleanup();
+      this.res.destroy();
+      return;
+    }
+    this.res.write(chunk);
+  }
+
+  #cleanup(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#heartbeat);
+    clearInterval(this.#resync);
+    clearTimeout(this.#lifetime);
+    for (const unwatch of this.#watched.values()) unwatch();
+    this.#watched.clear();
+    this.options.onEnd();
+  }
+}
