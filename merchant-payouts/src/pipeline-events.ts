@@ -1,4 +1,4 @@
-import type { CheckoutId, CryptoAsset, FiatCurrency, PayoutId, StoreId } from '@coinstile/core';
+import type { CheckoutId, CryptoAsset, FiatCurrency, PayoutId, StoreId, TenderKind } from '@coinstile/core';
 
 /** A transaction output that paid a released order. */
 export interface ReleasedPayment {
@@ -19,7 +19,8 @@ export interface OrderReleasedEvent {
   /** The fiat amount locked at quote time (the checkout price), minor units of `currency`. */
   readonly priceMinor: bigint;
   readonly currency: FiatCurrency;
-  readonly asset: CryptoAsset;
+  /** Null when tenders (vouchers, shopper balance) paid the whole price. */
+  readonly asset: CryptoAsset | null;
   /** The locked rate (fiat major units per crypto major unit), a decimal string. */
   readonly rate: string | null;
   readonly amountDueBase: bigint | null;
@@ -34,6 +35,8 @@ export interface OrderReleasedEvent {
   readonly releasedAt: Date;
   /** The signed receipt (compact JWS), verifiable offline against `/.well-known/jwks.json`; null when receipts are off. */
   readonly receipt: string | null;
+  /** The parts of the price paid by vouchers or a shopper balance (captured with this release). */
+  readonly tenders: readonly { readonly kind: TenderKind; readonly sourceId: string; readonly amountMinor: bigint }[];
 }
 
 /** `payout.scheduled` (or `payout.reserved` under escrow). */

@@ -20,10 +20,12 @@ import { PipelineRefusedError } from './pipeline-errors';
 import { orderReleasedEventId, payoutEventId, type OrderReleasedEvent, type PayoutEvent } from './pipeline-events';
 import { pipelineKysely, type PipelineDB } from './pipeline-schema';
 import { issueReceipts, type ReceiptSigner } from './receipts/receipt-issuer';
+import { creditShopperBalances } from './shopper-balance-credits';
 
 
-export type ReleaseOutcome = 'released' | 'already_released';
-export type ScheduleOutcome = 'scheduled' | 'reserved' | 'already_scheduled';
+/** `top_up_credited`: a shopper's top-up checkout, credited to the balance instead of released. */
+export type ReleaseOutcome = 'released' | 'already_released' | 'top_up_credited' | 'top_up_already_credited';
+export type ScheduleOutcome = 'scheduled' | 'reserved' | 'already_scheduled' | 'none';
 
 export interface SettlementOutcome {
   readonly release: ReleaseOutcome;
@@ -121,6 +123,8 @@ export class SettlementProcessor {
         'stores.fee_fixed_minor',
         'stores.payout_schedule',
         'quotes.spread_bps',
+        'checkouts.purpose',
+        'checkouts.shopper_account_id',
       ])
       .where('checkouts.id', 'in', ids)
       .execute();
@@ -129,12 +133,21 @@ export class SettlementProcessor {
     // checkout they cover entirely settled without an asset.
     const tendersOf = await captureTendersIn(trx, rows.filter((r) => r.status === 'settled').map((r) => r.id), now);
     const settled: typeof rows = [];
+    const topUps: typeof rows = [];
     for (const id of ids) {
       const row = byId.get(id);
       if (!row) results.set(id, new PipelineRefusedError('unknown_checkout', `No checkout ${id}`, id));
       else if (row.status !== 'settled' || (row.asset === null && !tendersOf.has(id))) {
         results.set(id, new PipelineRefusedError('checkout_not_settled', `Checkout ${id} is ${row.status}, not settled`, id));
-      } else settled.push(row);
+      } else if (row.purpose === 'top_up') topUps.push(row);
+      else settled.push(row);
+    }
+    if (topUps.length > 0) {
+      // A shopper's top-up is credited to the balance, never released to the store that received it.
+      const credited = await creditShopperBalances(trx, topUps, new Set(), this.deps, now);
+      await appendPostings(trx, credited.postings);
+      await this.#outbox.append(trx, credited.messages);
+      for (const r of topUps) results.set(r.id as CheckoutId, { release: credited.toppedUp.has(r.id) ? 'top_up_credited' : 'top_up_already_credited', payout: 'none' });
     }
     if (settled.length === 0) return results;
 
@@ -235,6 +248,10 @@ export class SettlementProcessor {
         };
         messages.push({ eventId: orderReleasedEventId(checkoutId), eventType: event.type, aggregateType: 'checkout', aggregateId: checkoutId, payload: event });
       }
+      // Over-payments of sales linked to a shopper account go to its balance, with the release.
+      const overpaid = await creditShopperBalances(trx, released, newlyReleased, this.deps, now);
+      postings.push(...overpaid.postings);
+      messages.push(...overpaid.messages);
       await appendPostings(trx, postings);
     }
 

@@ -8,9 +8,11 @@ import {
   type Clock,
   ConflictError,
   createCheckout,
+  cryptoDueForRemainder,
   type CryptoAsset,
   DomainRuleError,
   type FiatCurrency,
+  fiatStillDueMinor,
   nextId,
   NotFoundError,
   parseAmount,
@@ -30,16 +32,20 @@ import {
   type CheckoutListQuery,
   type CheckoutRecord,
   CheckoutRepository,
+  CheckoutTenderRepository,
   type Database,
   IdempotencyRepository,
   type JsonValue,
+  type TenderRecord,
+  type TenderSource,
+  voucherTenderSource,
 } from '@coinstile/platform';
 import { deriveAddress, UnusableChildIndexError } from '@coinstile/wallet-verifier';
 import type { CreateCheckoutRequest } from '../http/schemas';
 import { MAX_METADATA_KEYS } from '../http/schemas';
 import type { Store } from '../stores/store';
 import type { StoreService } from '../stores/store-service';
-import { CheckoutWriter } from './checkout-writer';
+import { type CheckoutAccountLink, CheckoutWriter } from './checkout-writer';
 import { type CheckoutView, checkoutView, type PaymentUriConfig, type PaymentView, paymentView } from './checkout-view';
 import { CheckoutReservations } from './checkout-reservations';
 import type { DeferredQuoteRepository } from './deferred-quote-repository';
@@ -80,6 +86,13 @@ export interface CheckoutServiceOptions {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly uris: PaymentUriConfig;
+  /** Where checkout tenders come from; default vouchers only (shopper balances add theirs). */
+  readonly tenderSources?: readonly TenderSource[];
+  /**
+   * Checks the request's `shopperAccountId` (exists, usable, in the checkout's currency) and returns the
+   * link to store; without it the field is refused.
+   */
+  readonly shopperAccounts?: (shopperAccountId: string, currency: FiatCurrency) => Promise<CheckoutAccountLink>;
 }
 
 /** The longest a quote holds (the FX oracle's maximum); longer checkouts renew it on the hosted page. */
@@ -95,9 +108,12 @@ export class CheckoutService {
   private readonly idempotency: IdempotencyRepository;
   private readonly writer: CheckoutWriter;
   private readonly reservations: CheckoutReservations;
+  /** The checkouts' tenders (vouchers, shopper balances): apply, list, release. */
+  readonly tenders: CheckoutTenderRepository;
 
   constructor(private readonly options: CheckoutServiceOptions) {
     this.repository = new CheckoutRepository(options.db);
+    this.tenders = new CheckoutTenderRepository(options.db, options.tenderSources ?? [voucherTenderSource]);
     this.idempotency = new IdempotencyRepository(options.db);
     this.writer = new CheckoutWriter(options.db);
     this.reservations = new CheckoutReservations(options.db);
@@ -108,9 +124,10 @@ export class CheckoutService {
    * With `idempotencyKey`, the same key and body replay the first response; another body is a 409.
    * A 4xx writes nothing (the key is released again).
    */
-  async create(storeId: StoreId, request: CreateCheckoutRequest, idempotencyKey?: string): Promise<CreateCheckoutResult> {
+  async create(storeId: StoreId, request: CreateCheckoutRequest, idempotencyKey?: string, topUpOf?: CheckoutAccountLink): Promise<CreateCheckoutResult> {
     const store = await this.activeStore(storeId);
     const { currency, priceMinor, assetsOffered, metadata, items } = await this.parseRequest(store, request);
+    const link = topUpOf ?? (request.shopperAccountId === undefined ? undefined : await this.shopperAccountLink(request.shopperAccountId, currency));
     const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
     const claim = idempotencyKey === undefined ? undefined : { scope, key: idempotencyKey, requestHash: requestHash(request), now: this.options.clock.now() };
     const asset = request.asset;
@@ -183,7 +200,7 @@ export class CheckoutService {
       };
       const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
       const response = claim === undefined ? undefined : { scope, key: claim.key, status: 201, body };
-      await this.writer.insert(checkout, details, response, quote === undefined ? undefined : this.options.creationQuotes?.pending.take(quote.id));
+      await this.writer.insert(checkout, details, response, quote === undefined ? undefined : this.options.creationQuotes?.pending.take(quote.id), link);
       return { status: 201, body, replayed: false };
     } catch (err) {
       if (quote !== undefined) this.options.creationQuotes?.pending.take(quote.id);
@@ -197,7 +214,8 @@ export class CheckoutService {
     const id = parseId('co', idText);
     const record = await this.repository.get(storeId, id);
     if (!record) throw new NotFoundError('checkout', id);
-    return checkoutView(record, await this.paymentsOf([id]).then((m) => m.get(id) ?? []), this.options.uris);
+    const [payments, tenders] = await Promise.all([this.paymentsOf([id]), this.tenders.listOf(id)]);
+    return checkoutView(record, payments.get(id) ?? [], this.options.uris, tenders);
   }
 
   /** Any checkout by id, for the hosted page (the id is the shopper's capability). */
@@ -205,14 +223,16 @@ export class CheckoutService {
     const id = parseId('co', idText);
     const record = await this.repository.findById(id);
     if (!record) throw new NotFoundError('checkout', id);
-    return checkoutView(record, (await this.paymentsOf([id])).get(id) ?? [], this.options.uris);
+    const [payments, tenders] = await Promise.all([this.paymentsOf([id]), this.tenders.listOf(id)]);
+    return checkoutView(record, payments.get(id) ?? [], this.options.uris, tenders);
   }
 
   async list(storeId: StoreId, query: CheckoutListQuery): Promise<{ data: CheckoutView[]; nextCursor: string | null }> {
     const page = await this.repository.list(storeId, query);
-    const payments = await this.paymentsOf(page.data.map((c) => c.id));
+    const ids = page.data.map((c) => c.id);
+    const [payments, tenders] = await Promise.all([this.paymentsOf(ids), this.tenders.listFor(ids)]);
     return {
-      data: page.data.map((record) => checkoutView(record, payments.get(record.id) ?? [], this.options.uris)),
+      data: page.data.map((record) => checkoutView(record, payments.get(record.id) ?? [], this.options.uris, tenders.get(record.id) ?? [])),
       nextCursor: page.nextCursor,
     };
   }
@@ -241,6 +261,8 @@ export class CheckoutService {
         this.options.clock.now(),
       );
       if (await this.repository.compareAndSet(transition.next, record.version, transition.events)) {
+        // Its vouchers and balance go back at once (the periodic sweep would also find them).
+        await this.tenders.releaseAbandoned(this.options.clock.now(), 100, id);
         return this.get(storeId, id);
       }
     }
@@ -266,7 +288,8 @@ export class CheckoutService {
       await this.checkRatesAvailable(record.storeId, asset, record.currency);
       const ttlMs = record.expiresAt.getTime() - now.getTime();
       const payment = await this.instructions(store, asset, record.currency, record.priceMinor, ttlMs);
-      const next = { ...choosePaymentAsset(record, payment, now), derivationIndex: payment.derivationIndex };
+      const chosen = choosePaymentAsset(record, payment, now);
+      const next = { ...chosen, amountDueBase: await this.dueAfterTenders(chosen), derivationIndex: payment.derivationIndex };
       if (await this.repository.compareAndSet(next, record.version, [])) return this.getForShopper(id);
     }
     throw new ConflictError('The checkout changed while choosing the asset; retry', { checkoutId: id }, 'concurrent_update');
@@ -290,7 +313,7 @@ export class CheckoutService {
       const quote = await this.lockQuote(record.storeId, record.asset, record.currency, record.priceMinor, record.expiresAt.getTime() - now.getTime());
       const next: CheckoutRecord = {
         ...record,
-        amountDueBase: quote.amountDueBase,
+        amountDueBase: await this.dueAfterTenders({ ...record, amountDueBase: quote.amountDueBase, rate: parseRate(quote.rate) }),
         quoteId: quote.id,
         rate: parseRate(quote.rate),
         quoteExpiresAt: quote.expiresAt,
@@ -299,6 +322,16 @@ export class CheckoutService {
       if (await this.repository.compareAndSet(next, record.version, [])) return this.getForShopper(id);
     }
     throw new ConflictError('The checkout changed while renewing its quote; retry', { checkoutId: id }, 'concurrent_update');
+  }
+
+  /**
+   * The crypto due once the checkout's tenders are taken off the price: quotes are locked for the whole
+   * price, and the amount due re-quoted for the remainder at the quote's rate (rounded up).
+   */
+  private async dueAfterTenders(checkout: Pick<CheckoutRecord, 'id' | 'priceMinor' | 'currency' | 'asset' | 'rate' | 'amountDueBase'>): Promise<bigint | null> {
+    const tenders: TenderRecord[] = await this.tenders.listOf(checkout.id);
+    if (tenders.length === 0 || checkout.asset === null || checkout.rate === null) return checkout.amountDueBase;
+    return cryptoDueForRemainder(fiatStillDueMinor(checkout.priceMinor, tenders), checkout.currency, checkout.asset, checkout.rate);
   }
 
   /** The request's rules beyond its shape (zod checked that): amounts, currency, assets, metadata size. */
@@ -335,6 +368,11 @@ export class CheckoutService {
     });
 
     return { currency, priceMinor, assetsOffered, metadata, items };
+  }
+
+  private shopperAccountLink(shopperAccountId: string, currency: FiatCurrency): Promise<CheckoutAccountLink> {
+    if (!this.options.shopperAccounts) throw new ValidationError('shopperAccountId is not accepted here', { field: 'shopperAccountId' });
+    return this.options.shopperAccounts(shopperAccountId, currency);
   }
 
   private async activeStore(storeId: StoreId): Promise<Store> {

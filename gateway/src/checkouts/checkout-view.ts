@@ -1,5 +1,5 @@
-import { type CryptoAsset, formatAmount } from '@coinstile/core';
-import type { CheckoutRecord, JsonValue, PaymentsTable } from '@coinstile/platform';
+import { type CryptoAsset, fiatStillDueMinor, formatAmount, tenderedMinor } from '@coinstile/core';
+import type { CheckoutRecord, JsonValue, PaymentsTable, TenderRecord } from '@coinstile/platform';
 import { bip21Uri, eip681Uri } from '@coinstile/wallet-verifier';
 import type { Selectable } from 'kysely';
 
@@ -36,6 +36,21 @@ export interface CheckoutPaymentInstructionsView {
   readonly qr: string;
 }
 
+/** Part of the price paid by a voucher or a shopper balance. */
+export interface TenderView {
+  readonly kind: string;
+  /** The voucher (`vch_…`) or shopper account (`acct_…`) it came from. */
+  readonly sourceId: string;
+  readonly amount: string;
+  readonly currency: string;
+  /** `held` until the checkout settles (`captured`), or given back (`released`). */
+  readonly status: string;
+}
+
+export function tenderView(tender: TenderRecord): TenderView {
+  return { kind: tender.kind, sourceId: tender.sourceId, amount: formatAmount(tender.amountMinor, tender.currency), currency: tender.currency, status: tender.status };
+}
+
 /** A checkout as the API returns it. Amounts are decimal strings in major units. */
 export interface CheckoutView {
   readonly id: string;
@@ -60,6 +75,12 @@ export interface CheckoutView {
   readonly amountPaid: string | null;
   readonly payment: CheckoutPaymentInstructionsView | null;
   readonly payments: readonly PaymentView[];
+  /** Vouchers and shopper balance applied to the price. */
+  readonly tenders: readonly TenderView[];
+  /** What the held and captured tenders pay, in `currency`. */
+  readonly amountTendered: string;
+  /** The fiat left to pay in crypto (`payment.amountDue` is quoted for it), in `currency`. */
+  readonly amountRemaining: string;
 }
 
 export function paymentUri(asset: CryptoAsset, address: string, amountBase: bigint, config: PaymentUriConfig): string {
@@ -97,7 +118,7 @@ export function paymentView(row: Selectable<PaymentsTable>): PaymentView {
   };
 }
 
-export function checkoutView(checkout: CheckoutRecord, payments: readonly PaymentView[], config: PaymentUriConfig): CheckoutView {
+export function checkoutView(checkout: CheckoutRecord, payments: readonly PaymentView[], config: PaymentUriConfig, tenders: readonly TenderRecord[] = []): CheckoutView {
   const { asset, address, amountDueBase, quoteId, rate, quoteExpiresAt } = checkout;
   const payment =
     asset !== null && address !== null && amountDueBase !== null && quoteId !== null && rate !== null && quoteExpiresAt !== null
@@ -134,5 +155,8 @@ export function checkoutView(checkout: CheckoutRecord, payments: readonly Paymen
     amountPaid: asset === null ? null : formatAmount(checkout.amountPaidBase, asset),
     payment,
     payments,
+    tenders: tenders.map(tenderView),
+    amountTendered: formatAmount(tenderedMinor(tenders), checkout.currency),
+    amountRemaining: formatAmount(fiatStillDueMinor(checkout.priceMinor, tenders), checkout.currency),
   };
 }

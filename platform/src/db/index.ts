@@ -24,3 +24,22 @@ export { appendPostings, LedgerRepository, type AccountBalances } from './ledger
 export { IdempotencyRepository, type IdempotencyBegin, type IdempotencyBeginOptions } from './idempotency-repository';
 export { WalletIndexRepository } from './wallet-index-repository';
 export { PaymentRepository, type PaymentRecord, type PaymentSighting } from './payment-repository';
+export {
+  captureTendersIn,
+  CheckoutTenderRepository,
+  tenderFromRow,
+  voucherRedeemedMessage,
+  type AppliedTender,
+  type TenderRecord,
+  type TenderSource,
+} from './checkout-tender-repository';
+export { changeVoucher, lockVoucher, voucherFromRow, voucherTenderSource } from './voucher-rows';
+export {
+  lockShopperAccount,
+  SHOPPER_ACCOUNT_COLUMNS,
+  shopperAccountFromRow,
+  shopperBalanceMinor,
+  shopperBalanceTenderSource,
+  TopUpNotPayableFromBalanceError,
+  type ShopperAccountRecord,
+} from './shopper-account-rows';
