@@ -1,13 +1,19 @@
-import { type ServiceRuntime, waitForRedisReady } from '@coinstile/platform';
+import { instanceSecret, type ServiceRuntime, shopperBalanceTenderSource, voucherTenderSource, waitForRedisReady } from '@coinstile/platform';
 import { KyselyQuoteRepository } from '@coinstile/fx-oracle';
 import type { Redis } from 'ioredis';
 import { ApiKeyService } from './auth/api-keys';
 import { OperatorAuthenticator } from './auth/operator-auth';
 import { CheckoutService } from './checkouts/checkout-service';
+import type { CheckoutAccountLink } from './checkouts/checkout-writer';
 import { DeferredQuoteRepository } from './checkouts/deferred-quote-repository';
 import { type FxComponents, startFx } from './fx/fx-components';
 import { RateLimiter, type RateLimits } from './rate-limit/rate-limiter';
 import { StoreService } from './stores/store-service';
+import { type GatewayEscrow, gatewayEscrow } from './escrow/gateway-escrow';
+import { PinAttemptLimiter, type PinAttemptLimits } from './rate-limit/pin-attempt-limiter';
+import { type PinHashCost, PinHasher } from './vouchers/pin-hasher';
+import { VoucherService } from './vouchers/voucher-service';
+import { ShopperAccountService } from './shopper-accounts/shopper-account-service';
 
 /** The gateway's application services, built once per process and shared by the API and the hosted page. */
 export interface GatewayServices {
@@ -17,6 +23,10 @@ export interface GatewayServices {
   readonly checkouts: CheckoutService;
   readonly limiter: RateLimiter;
   readonly fx: FxComponents;
+  /** Escrow, carriers, shipments, disputes and refunds (`gateway/src/escrow`). */
+  readonly escrow: GatewayEscrow;
+  readonly shopperAccounts: ShopperAccountService;
+  readonly vouchers: VoucherService;
 }
 
 export interface GatewayServicesOptions {
@@ -26,6 +36,10 @@ export interface GatewayServicesOptions {
   readonly rateLimitWindowMs?: number;
   /** See `StartFxOptions.quoteSigningKey`. */
   readonly quoteSigningKey?: string | Buffer;
+  /** scrypt cost of voucher PIN hashes (tests lower it). */
+  readonly pinHashCost?: PinHashCost;
+  /** Wrong voucher PINs allowed per client IP / per checkout or POS store, per window. */
+  readonly pinAttemptLimits?: Partial<PinAttemptLimits>;
 }
 
 /** Builds the services on a runtime and starts the FX rate refresh (stopped by the runtime's lifecycle). */
@@ -37,7 +51,7 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     ...(options.quoteSigningKey !== undefined ? { quoteSigningKey: options.quoteSigningKey } : {}),
   });
   const pendingQuotes = new DeferredQuoteRepository(new KyselyQuoteRepository(db.kysely));
-  const checkouts = new CheckoutService({
+  const checkouts: CheckoutService = new CheckoutService({
     db,
     stores,
     quotes: fx.quotes,
@@ -46,18 +60,33 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     clock,
     random,
     uris: { publicUrl: config.publicUrl, ethChainId: config.ethChainId ?? 1, usdcContract: config.usdcContract },
+    shopperAccounts: (id, currency): Promise<CheckoutAccountLink> => shopperAccounts.linkForSale(id, currency),
+    tenderSources: [voucherTenderSource, shopperBalanceTenderSource({ db, clock, random })],
+  });
+  const shopperAccounts: ShopperAccountService = new ShopperAccountService({ db, clock, random, checkouts });
+  const limiterRedis = await rateLimitConnection(runtime);
+  const vouchers = new VoucherService({
+    db,
+    clock,
+    random,
+    checkouts,
+    hasher: new PinHasher(await instanceSecret(db, 'voucher-pin-lookup', random), options.pinHashCost),
+    attempts: new PinAttemptLimiter(limiterRedis, options.pinAttemptLimits),
   });
   return {
     stores,
     apiKeys: new ApiKeyService(db, { clock, random }),
     operatorAuth: new OperatorAuthenticator(db, clock),
     checkouts,
-    limiter: new RateLimiter(await rateLimitConnection(runtime), {
+    limiter: new RateLimiter(limiterRedis, {
       logger: runtime.logger,
       ...(options.rateLimits ? { limits: options.rateLimits } : {}),
       ...(options.rateLimitWindowMs !== undefined ? { windowMs: options.rateLimitWindowMs } : {}),
     }),
     fx,
+    escrow: await gatewayEscrow(runtime),
+    shopperAccounts,
+    vouchers,
   };
 }
 

@@ -24,3 +24,4 @@ export { startWebhookDelivery, createWebhooksRouter, verifyWebhookSignature, sig
 export { createReceiptsRouter, createReceiptsApiRouter } from './receipts';
 export { portalFor, StoreUserService, type PortalForGatewayOptions, type PortalShipments } from './portal';
 export * from './shopper-accounts';
+export * from './escrow';

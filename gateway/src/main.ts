@@ -12,6 +12,9 @@ import { createReceiptsApiRouter, createReceiptsRouter } from './receipts';
 import { hostedPagesFor } from './pages';
 import { portalFor, type PortalForGatewayOptions } from './portal';
 import { createWebhooksRouter } from './webhooks';
+import { createEscrowRouter, escrowPagesFor } from './escrow';
+import { createVoucherBalanceRouter, createVouchersApiRouter } from './vouchers';
+import { startTenderReleaseSweeper } from './vouchers/tender-release-sweeper';
 import { createShopperAccountsPublicRouter, createShopperAccountsRouter } from './shopper-accounts';
 import { createGatewayServices, type GatewayServices, type GatewayServicesOptions } from './gateway-services';
 
@@ -94,12 +97,15 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
         createReceiptsRouter({ publishedKeys: () => receipts.keys.publishedKeys() }),
         portal.router,
         createShopperAccountsPublicRouter(services.shopperAccounts, services.limiter),
+        createVoucherBalanceRouter(services.vouchers, (req, _res, next) => void services.limiter.consume('ip', req.ip ?? 'unknown').then(() => next(), next)),
+        escrowPagesFor(runtime, services),
         ...(opts.routers ?? []),
       ],
-      apiRouters: [webhooksApi(runtime), portal.apiRouter, () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), (s) => createShopperAccountsRouter(s.shopperAccounts), ...(opts.apiRouters ?? [])],
+      apiRouters: [webhooksApi(runtime), portal.apiRouter, () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), (s) => createShopperAccountsRouter(s.shopperAccounts), (s) => createVouchersApiRouter(s.vouchers, s.checkouts, runtime.config.publicUrl), (s) => createEscrowRouter({ escrow: s.escrow, db: runtime.db }), ...(opts.apiRouters ?? [])],
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );
+  runtime.lifecycle.register(startTenderReleaseSweeper({ tenders: services.checkouts.tenders, clock: runtime.clock, logger: runtime.logger }));
   const server = app.listen(opts.port ?? runtime.config.port);
   server.on('clientError', answerClientError);
   await once(server, 'listening');

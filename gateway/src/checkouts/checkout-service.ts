@@ -194,7 +194,7 @@ export class CheckoutService {
       const details: CheckoutDetails = {
         assetsOffered,
         derivationIndex: payment?.derivationIndex ?? null,
-        escrow: request.escrow ?? false,
+        escrow: request.escrow ?? store.policy.escrow?.byDefault ?? false,
         metadata,
         items,
       };

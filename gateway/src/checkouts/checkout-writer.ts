@@ -20,6 +20,13 @@ interface NewCheckout {
   readonly response: IdempotentResponse | undefined;
   /** The locked quote the checkout takes, not stored yet (see `DeferredQuoteRepository`). */
   readonly quote: Quote | undefined;
+  readonly link: CheckoutAccountLink | undefined;
+}
+
+/** A checkout's shopper account (`gateway/src/shopper-accounts`): a sale whose over-payment it gets, or its top-up. */
+export interface CheckoutAccountLink {
+  readonly shopperAccountId: string;
+  readonly purpose: 'sale' | 'top_up';
 }
 
 /**
@@ -41,12 +48,12 @@ export class CheckoutWriter {
     );
   }
 
-  insert(checkout: Checkout, details: CheckoutDetails, response: IdempotentResponse | undefined, quote: Quote | undefined): Promise<void> {
-    return this.group.submit({ checkout, details, response, quote });
+  insert(checkout: Checkout, details: CheckoutDetails, response: IdempotentResponse | undefined, quote: Quote | undefined, link?: CheckoutAccountLink): Promise<void> {
+    return this.group.submit({ checkout, details, response, quote, link });
   }
 
   private async write(batch: readonly NewCheckout[]): Promise<void> {
-    const checkouts = this.db.kysely.insertInto('checkouts').values(batch.map((entry) => toRow(entry.checkout, entry.details)));
+    const checkouts = this.db.kysely.insertInto('checkouts').values(batch.map((entry) => toRow(entry.checkout, entry.details, entry.link)));
     const quotes = batch.flatMap((entry) => (entry.quote ? [quoteRow(entry.quote)] : []));
     const responses = batch.flatMap((entry) => (entry.response ? [entry.response] : []));
     // Data-modifying CTEs always run to completion, whatever the main statement reads from them; the
@@ -68,7 +75,7 @@ export class CheckoutWriter {
   }
 }
 
-function toRow(c: Checkout, d: CheckoutDetails): Insertable<CheckoutsTable> {
+function toRow(c: Checkout, d: CheckoutDetails, link: CheckoutAccountLink | undefined): Insertable<CheckoutsTable> {
   return {
     id: c.id,
     store_id: c.storeId,
@@ -97,5 +104,7 @@ function toRow(c: Checkout, d: CheckoutDetails): Insertable<CheckoutsTable> {
     expires_at: c.expiresAt,
     monitoring_until: c.monitoringUntil,
     settled_at: c.settledAt,
+    shopper_account_id: link?.shopperAccountId ?? null,
+    purpose: link?.purpose ?? 'sale',
   };
 }

@@ -49,6 +49,15 @@ export const storePolicyInputSchema = z
       .array(z.enum(FX_SOURCE_NAMES))
       .max(FX_SOURCE_NAMES.length)
       .describe('Sources added when the preferred ones alone give no fresh rate'),
+    escrow: z
+      .strictObject({
+        byDefault: z.boolean().describe('Escrow checkouts that do not say `escrow`'),
+        inspection: z.enum(['shopper', 'gift_recipient', 'carrier']).describe('Who inspects the goods: whose confirmation (or the carrier\'s delivery report) accepts them'),
+        autoAcceptDays: z.int().min(1).max(90).describe('Days after delivery until automatic acceptance; disputes are open until then'),
+        refundRate: z.enum(['sale', 'current']).describe('Refunds are paid at the rate of the sale or the current rate'),
+      })
+      .partial()
+      .describe('Escrow until acceptance (defaults: off, shopper, 14 days, sale rate)'),
   })
   .partial()
   ;
@@ -102,6 +111,7 @@ export const createCheckoutSchema = z
     asset: cryptoAssetSchema.optional().describe('Pay with this asset: payment instructions come back at once'),
     assets: z.array(cryptoAssetSchema).min(1).max(4).optional().describe('Assets the hosted page offers (default: every wallet of the store)'),
     escrow: z.boolean().optional(),
+    shopperAccountId: z.string().max(40).optional().describe('A shopper account (acct_…) in the same currency: an over-payment is credited to its balance'),
     metadata: z.record(text(100, 1), metadataValue).optional(),
     items: z
       .array(

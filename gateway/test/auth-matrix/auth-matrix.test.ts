@@ -62,6 +62,11 @@ const ACCESS_RULES: readonly AccessRule[] = [
   { match: 'GET /v1/rates', access: { kind: 'any-credential' } },
   { match: 'GET /v1/quotes', access: { kind: 'any-credential' } },
   { match: 'GET /v1/fx/sources', access: operator },
+  { match: '* /v1/shopper-accounts', access: operator },
+  // The shopper's own routes: the access code in the body is the credential (rate limited per IP).
+  { match: 'POST /v1/shopper-accounts/:id/statement$', access: pub },
+  { match: 'POST /v1/shopper-accounts/:id/top-ups$', access: pub },
+  { match: 'POST /v1/shopper-accounts/:id/payments$', access: pub },
 ];
 
 const underPrefix = (path: string, prefix: string): boolean => path === prefix || (prefix === '/' ? false : path.startsWith(`${prefix}/`));
