@@ -189,21 +189,9 @@ export class PayoutBatcher {
           updated_at: now,
         })
         .execute();
-      for (let i = 0; i < claimed.rows.length; i += 10_000) {
-        await db
-          .insertInto('payout_batch_items')
-          .values(
-            claimed.rows.slice(i, i + 10_000).map((r) => ({
-              batch_id: batchId,
-              payout_id: r.id,
-              attempt: r.attempt,
-              amount_minor: r.amount_minor,
-              outcome: 'pending' as const,
-              provider_reference: null,
-            })),
-          )
-          .execute();
-      }
+      await sql`
+        INSERT INTO payout_batch_items (batch_id, payout_id, attempt, amount_minor, outcome, provider_reference)
+        SELECT ${batchId}, p.id, p.attempt, p.amount_minor, 'pending', NULL FROM payouts AS p WHERE p.batch_id = ${batchId}`.execute(trx);
       return batchId;
     });
   }

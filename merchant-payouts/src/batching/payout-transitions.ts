@@ -110,8 +110,8 @@ export interface PayoutTransitionDeps {
   readonly random: RandomSource;
 }
 
-/** Rows per statement, well under Postgres' 65,535 bind parameters. */
-const CHUNK = 4000;
+/** Payouts moved per statement (and per ledger statement). */
+const CHUNK = 10_000;
 
 interface MovedRow {
   id: string;
@@ -197,7 +197,7 @@ async function moveChunk(
   }
   await appendPostings(trx, postings);
 
-  const events = rows.map((row) => {
+  const payloads = rows.map((row) => {
     const payload: PayoutStatusEvent = {
       type: event,
       payoutId: row.payoutId,
@@ -213,15 +213,15 @@ async function moveChunk(
       failureReason: row.failureReason,
       occurredAt: now,
     };
-    return {
-      event_id: payoutStatusEventId(row.payoutId, event, row.attempt),
-      event_type: event,
-      aggregate_type: 'payout',
-      aggregate_id: row.payoutId,
-      payload: jsonText(payload),
-    };
+    return jsonText(payload);
   });
-  await trx.insertInto('outbox').values(events).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+  // One array parameter per column: thousands of rows without thousands of bind parameters.
+  await sql`
+    INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload)
+    SELECT e.event_id, ${event}, 'payout', e.aggregate_id, e.payload
+    FROM unnest(${rows.map((row) => payoutStatusEventId(row.payoutId, event, row.attempt))}::text[],
+                ${rows.map((row) => row.payoutId)}::text[], ${payloads}::jsonb[]) AS e(event_id, aggregate_id, payload)
+    ON CONFLICT (event_id) DO NOTHING`.execute(trx);
 
   if (notice) {
     await batchKysely(trx)

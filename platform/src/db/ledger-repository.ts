@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import {
   buildPosting,
   type AssetCode,
@@ -112,9 +112,13 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Rows per statement, well under PostgreSQL's 65,535 bind parameters (9 per posting, 4 per entry). */
-const POSTINGS_PER_STATEMENT = 4_000;
-const ENTRIES_PER_STATEMENT = 10_000;
+/**
+ * Rows per statement. Columns travel as one array parameter each (`unnest`), so the bind-parameter limit
+ * does not apply; the bound keeps one statement's memory modest. The ledger's balance check runs once per
+ * statement (migration 0018), so fewer, larger statements also mean fewer checks.
+ */
+const POSTINGS_PER_STATEMENT = 10_000;
+const ENTRIES_PER_STATEMENT = 20_000;
 
 /**
  * Books many postings in a few statements inside the caller's transaction (the pipeline and the payout
@@ -125,31 +129,26 @@ const ENTRIES_PER_STATEMENT = 10_000;
 export async function appendPostings(executor: Kysely<DB>, postings: readonly Posting[]): Promise<Set<string>> {
   const booked = new Set<string>();
   for (let i = 0; i < postings.length; i += POSTINGS_PER_STATEMENT) {
-    const inserted = await executor
-      .insertInto('ledger_postings')
-      .values(
-        postings.slice(i, i + POSTINGS_PER_STATEMENT).map(({ kind, meta }) => ({
-          id: meta.postingId,
-          kind,
-          dedupe_key: meta.dedupeKey,
-          occurred_at: meta.occurredAt,
-          store_id: meta.storeId ?? null,
-          checkout_id: meta.checkoutId ?? null,
-          payment_id: meta.paymentId ?? null,
-          payout_id: meta.payoutId ?? null,
-          memo: meta.memo ?? null,
-        })),
-      )
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning('id')
-      .execute();
-    for (const row of inserted) booked.add(row.id);
+    const chunk = postings.slice(i, i + POSTINGS_PER_STATEMENT);
+    const column = <T>(pick: (meta: PostingMeta) => T): T[] => chunk.map((p) => pick(p.meta));
+    const inserted = await sql<{ id: string }>`
+      INSERT INTO ledger_postings (id, kind, dedupe_key, occurred_at, store_id, checkout_id, payment_id, payout_id, memo)
+      SELECT * FROM unnest(${column((m) => m.postingId)}::text[], ${chunk.map((p) => p.kind)}::text[],
+                           ${column((m) => m.dedupeKey)}::text[], ${column((m) => m.occurredAt.toISOString())}::timestamptz[],
+                           ${column((m) => m.storeId ?? null)}::text[], ${column((m) => m.checkoutId ?? null)}::text[],
+                           ${column((m) => m.paymentId ?? null)}::text[], ${column((m) => m.payoutId ?? null)}::text[],
+                           ${column((m) => m.memo ?? null)}::text[])
+      ON CONFLICT (dedupe_key) DO NOTHING
+      RETURNING id`.execute(executor);
+    for (const row of inserted.rows) booked.add(row.id);
   }
-  const entries = postings
-    .filter((p) => booked.has(p.meta.postingId))
-    .flatMap((p) => p.entries.map((e) => ({ posting_id: p.meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })));
+  const entries = postings.filter((p) => booked.has(p.meta.postingId)).flatMap((p) => p.entries.map((e) => ({ postingId: p.meta.postingId, ...e })));
   for (let i = 0; i < entries.length; i += ENTRIES_PER_STATEMENT) {
-    await executor.insertInto('ledger_entries').values(entries.slice(i, i + ENTRIES_PER_STATEMENT)).execute();
+    const chunk = entries.slice(i, i + ENTRIES_PER_STATEMENT);
+    await sql`
+      INSERT INTO ledger_entries (posting_id, account, currency, amount)
+      SELECT * FROM unnest(${chunk.map((e) => e.postingId)}::text[], ${chunk.map((e) => e.account)}::text[],
+                           ${chunk.map((e) => e.currency)}::text[], ${chunk.map((e) => e.amount.toString())}::numeric[])`.execute(executor);
   }
   return booked;
 }
