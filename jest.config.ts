@@ -9,7 +9,7 @@ import type { Config } from 'jest';
 const config: Config = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/*/src/**/*.test.ts', '<rootDir>/*/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/*/src/**/*.test.ts', '<rootDir>/*/test/**/*.test.ts', '<rootDir>/chaos/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@coinstile/([^/]+)$': '<rootDir>/$1/src',
