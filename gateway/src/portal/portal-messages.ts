@@ -1,4 +1,4 @@
-import type { PayoutStatusValue, StoreUserStatusValue } from '@coinstile/platform';
+import type { EscrowStatusValue, PayoutStatusValue, ShipmentsTable, StoreUserStatusValue } from '@coinstile/platform';
 import type { Locale } from '../pages/locale';
 import type { GapState } from './receiving-wallets';
 import type { StoreRole } from './store-roles';
@@ -33,8 +33,12 @@ export interface PortalMessages {
   readonly roles: Readonly<Record<StoreRole, string>>;
   readonly userStatuses: Readonly<Record<StoreUserStatusValue, string>>;
   readonly payoutStatuses: Readonly<Record<PayoutStatusValue, string>>;
+  readonly shipmentStatuses: Readonly<Record<ShipmentsTable['status'], string>>;
+  readonly escrowStatuses: Readonly<Record<EscrowStatusValue, string>>;
   readonly orders: {
     readonly heading: string;
+    readonly notShipped: string;
+    readonly escrowStatus: string;
     readonly live: string;
     readonly none: string;
     readonly released: string;
@@ -194,8 +198,20 @@ const EN: PortalMessages = {
   roles: { owner: 'Owner', staff: 'Staff' },
   userStatuses: { invited: 'Invited', active: 'Active', disabled: 'Disabled' },
   payoutStatuses: { reserved: 'Reserved (escrow)', scheduled: 'Scheduled', sent: 'Sent', paid: 'Paid', failed: 'Failed', returned: 'Returned', refunded: 'Refunded (order cancelled)' },
+  shipmentStatuses: { registered: 'Shipped', in_transit: 'In transit', delivered: 'Delivered' },
+  escrowStatuses: {
+    reserved: 'Awaiting shipment',
+    shipped: 'Shipped, awaiting delivery',
+    delivered: 'Delivered, awaiting acceptance',
+    accepted: 'Accepted: payout released',
+    disputed: 'Disputed',
+    resolved: 'Dispute resolved',
+    cancelled: 'Cancelled (refunded)',
+  },
   orders: {
     heading: 'Released orders',
+    notShipped: 'Not shipped',
+    escrowStatus: 'Escrow',
     live: 'New orders appear here as they are released.',
     none: 'No released orders yet.',
     released: 'Released',
@@ -359,8 +375,20 @@ const JA: PortalMessages = {
   roles: { owner: 'オーナー', staff: 'スタッフ' },
   userStatuses: { invited: '招待中', active: '有効', disabled: '無効' },
   payoutStatuses: { reserved: '留保中（エスクロー）', scheduled: '予定', sent: '送金済み', paid: '入金完了', failed: '失敗', returned: '返却', refunded: '返金済み（注文キャンセル）' },
+  shipmentStatuses: { registered: '発送済み', in_transit: '配送中', delivered: '配達済み' },
+  escrowStatuses: {
+    reserved: '発送待ち',
+    shipped: '発送済み・配達待ち',
+    delivered: '配達済み・検収待ち',
+    accepted: '検収済み（入金へ）',
+    disputed: '紛争中',
+    resolved: '紛争解決済み',
+    cancelled: 'キャンセル（返金）',
+  },
   orders: {
     heading: 'リリース済みの注文',
+    notShipped: '未発送',
+    escrowStatus: 'エスクロー',
     live: '新しい注文はリリースされると自動で表示されます。',
     none: 'リリース済みの注文はまだありません。',
     released: 'リリース日時',

@@ -1,6 +1,6 @@
 import { type CryptoAsset, type FiatCurrency, isCryptoAsset, isFiatCurrency, NotFoundError, parseId, type StoreId, ValidationError } from '@coinstile/core';
 import { pipelineKysely, storedReceipt } from '@coinstile/merchant-payouts';
-import type { Database } from '@coinstile/platform';
+import type { Database, EscrowStatusValue, ShipmentsTable } from '@coinstile/platform';
 import { sql } from 'kysely';
 
 /** One line of an order, as the shop sent it with the checkout. */
@@ -24,6 +24,16 @@ export interface ReleasedOrder {
   readonly asset: CryptoAsset | null;
   readonly amountPaidBase: bigint;
   readonly items: readonly OrderItem[];
+  /** The escrow hold's status when the order is escrowed (the payout waits for acceptance). */
+  readonly escrowStatus: EscrowStatusValue | null;
+  readonly shipment: OrderShipment | null;
+}
+
+/** The shipment the store registered for an order. */
+export interface OrderShipment {
+  readonly status: ShipmentsTable['status'];
+  readonly carrierName: string;
+  readonly trackingNumber: string;
 }
 
 export interface OrderPayment {
@@ -96,7 +106,13 @@ function releasesOf(db: Database, storeId: StoreId) {
   return pipelineKysely(db)
     .selectFrom('order_releases as r')
     .innerJoin('checkouts as c', 'c.id', 'r.checkout_id')
-    .select(['r.checkout_id', 'r.released_at', 'r.price_minor', 'r.currency', 'r.fee_minor', 'r.escrow', 'c.order_id', 'c.items', 'c.asset', 'c.amount_paid_base'])
+    .leftJoin('escrow_holds as h', 'h.checkout_id', 'r.checkout_id')
+    .leftJoin('shipments as s', 's.checkout_id', 'r.checkout_id')
+    .leftJoin('carriers as k', 'k.id', 's.carrier_id')
+    .select([
+      'r.checkout_id', 'r.released_at', 'r.price_minor', 'r.currency', 'r.fee_minor', 'r.escrow', 'c.order_id', 'c.items', 'c.asset', 'c.amount_paid_base',
+      'h.status as escrow_status', 's.status as shipment_status', 's.tracking_number', 'k.name as carrier_name',
+    ])
     .where('r.store_id', '=', storeId);
 }
 
@@ -115,6 +131,8 @@ function orderOf(r: ReleaseRow): ReleasedOrder {
     asset: r.asset !== null && isCryptoAsset(r.asset) ? r.asset : null,
     amountPaidBase: BigInt(r.amount_paid_base),
     items: itemsOf(r.items),
+    escrowStatus: r.escrow_status,
+    shipment: r.shipment_status === null || r.tracking_number === null ? null : { status: r.shipment_status, carrierName: r.carrier_name ?? '', trackingNumber: r.tracking_number },
   };
 }
 

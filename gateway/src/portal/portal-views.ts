@@ -126,14 +126,20 @@ function paidText(order: ReleasedOrder): string {
 /** One inbox row; also what the live stream sends for a newly released order. */
 export function orderRow(ctx: PortalViewContext, order: ReleasedOrder): SafeHtml {
   const m = portalMessages(ctx.locale);
-  return html`<tr data-testid="order-row" data-checkout-id="${order.checkoutId}"><td>${formatTime(order.releasedAt)}</td><td><a href="${withLang(`${ctx.basePath}/orders/${order.checkoutId}`, ctx)}" data-testid="order-link">${order.orderId}</a>${order.escrow ? html` <span class="badge reserved">${m.orders.escrow}</span>` : null}</td><td class="hide-narrow">${itemsSummary(order)}</td><td class="num">${fiat(order.priceMinor, order.currency, ctx.locale)}</td><td class="num hide-narrow">${paidText(order)}</td></tr>`;
+  return html`<tr data-testid="order-row" data-checkout-id="${order.checkoutId}"><td>${formatTime(order.releasedAt)}</td><td><a href="${withLang(`${ctx.basePath}/orders/${order.checkoutId}`, ctx)}" data-testid="order-link">${order.orderId}</a>${order.escrow ? html` <span class="badge reserved">${m.orders.escrow}</span>` : null}</td><td class="hide-narrow">${itemsSummary(order)}</td><td class="num">${fiat(order.priceMinor, order.currency, ctx.locale)}</td><td class="num hide-narrow">${paidText(order)}</td><td data-testid="order-shipment">${shipmentText(m, order)}</td></tr>`;
+}
+
+function shipmentText(m: PortalMessages, order: ReleasedOrder): string {
+  if (order.escrowStatus === 'cancelled') return m.escrowStatuses.cancelled;
+  if (order.shipment !== null) return `${m.shipmentStatuses[order.shipment.status]} · ${order.shipment.carrierName} ${order.shipment.trackingNumber}`;
+  return m.orders.notShipped;
 }
 
 export function ordersPage(ctx: PortalViewContext, data: { page: OrderPage; isFirst: boolean; streamUrl: string | null; flash: string | null }): string {
   const m = portalMessages(ctx.locale);
   const rows = data.page.rows;
   const table = html`<div class="card"><table data-testid="orders"${data.streamUrl === null ? null : html` data-inbox-stream="${data.streamUrl}"`}${rows.length === 0 ? html` hidden` : null}>
-<thead><tr><th>${m.orders.released}</th><th>${m.orders.order}</th><th class="hide-narrow">${m.orders.items}</th><th class="num">${m.orders.amount}</th><th class="num hide-narrow">${m.orders.paid}</th></tr></thead>
+<thead><tr><th>${m.orders.released}</th><th>${m.orders.order}</th><th class="hide-narrow">${m.orders.items}</th><th class="num">${m.orders.amount}</th><th class="num hide-narrow">${m.orders.paid}</th><th>${m.orders.shipment}</th></tr></thead>
 <tbody>${rows.map((o) => orderRow(ctx, o))}</tbody></table>
 ${rows.length === 0 ? html`<p class="muted" data-testid="no-orders" data-inbox-empty>${m.orders.none}</p>` : null}</div>`;
   const pager = html`<div class="pager">${data.isFirst ? html`<span></span>` : html`<a href="${withLang(`${ctx.basePath}/orders`, ctx)}">${m.orders.newest}</a>`}${
@@ -156,6 +162,8 @@ export function orderPage(ctx: PortalViewContext, d: OrderDetail, shipping: { ca
 <dt>${m.orders.amountDue}</dt><dd>${o.asset === null || d.amountDueBase === null ? m.none : formatCrypto(d.amountDueBase, o.asset)}</dd>
 <dt>${m.orders.rate}</dt><dd>${d.rate === null ? m.none : `${d.rate} ${o.currency}/${o.asset ?? ''}`}</dd>
 <dt>${m.orders.address}</dt><dd class="mono">${d.address ?? m.none}</dd>
+<dt>${m.orders.shipment}</dt><dd data-testid="order-shipment">${shipmentText(m, o)}</dd>
+${o.escrowStatus === null ? null : html`<dt>${m.orders.escrowStatus}</dt><dd><span class="badge ${o.escrowStatus}" data-testid="escrow-status">${m.escrowStatuses[o.escrowStatus]}</span></dd>`}
 <dt>${m.orders.payout}</dt><dd>${d.payout === null ? m.none : html`<span class="badge ${d.payout.status}">${m.payoutStatuses[d.payout.status as PayoutStatusValue] ?? d.payout.status}</span> ${fiat(d.payout.amountMinor, o.currency, ctx.locale)}`}</dd>
 </dl></div>`;
   const items =
@@ -171,22 +179,26 @@ export function orderPage(ctx: PortalViewContext, d: OrderDetail, shipping: { ca
     d.receipt === null
       ? html`<p class="muted" data-testid="no-receipt">${m.orders.receiptNone}</p>`
       : html`<div class="card"><p class="muted">${m.orders.receiptHelp}</p><dl class="facts"><dt>id</dt><dd class="mono">${d.receipt.id}</dd><dt>kid</dt><dd class="mono">${d.receipt.kid}</dd><dt>${m.orders.released}</dt><dd>${formatTime(d.receipt.issuedAt)} UTC</dd></dl><textarea readonly rows="4" aria-label="${m.orders.receipt}" data-testid="receipt-jws">${d.receipt.jws}</textarea></div>`;
+  const canShip = o.shipment === null && o.escrowStatus !== 'cancelled';
+  const canCancel = o.escrowStatus === 'reserved' || o.escrowStatus === 'shipped' || o.escrowStatus === 'delivered' || o.escrowStatus === 'disputed';
   const actions =
     shipping === null
       ? html`<p class="muted" data-testid="shipments-unavailable">${m.orders.shipmentsUnavailable}</p>`
-      : html`<div class="card">${postForm(
+      : !canShip && !canCancel
+        ? null
+        : html`<div class="card">${!canShip ? null : postForm(
           ctx,
           `/orders/${o.checkoutId}/ship`,
           'ship-form',
-          html`<label>${m.orders.carrier}<select name="carrierId" required data-testid="carrier">${shipping.carriers.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select></label><label>${m.orders.trackingNumber}<input name="trackingNumber" required maxlength="64" autocomplete="off" data-testid="tracking-number"></label>`,
+          html`<label>${m.orders.carrier}<select name="carrierId" required data-testid="carrier">${shipping.carriers.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select></label><label>${m.orders.trackingNumber}<input name="trackingNumber" required minlength="4" maxlength="64" pattern="[A-Za-z0-9\\-]{4,64}" autocomplete="off" data-testid="tracking-number"></label>`,
           m.orders.markShipped,
-        )}<h2>${m.orders.cancel}</h2>${postForm(
+        )}${!canCancel ? null : html`<h2>${m.orders.cancel}</h2>${postForm(
           ctx,
           `/orders/${o.checkoutId}/cancel`,
           'cancel-form',
           html`<label>${m.orders.cancelReason}<input name="reason" required maxlength="500" data-testid="cancel-reason"></label>`,
           m.orders.cancel,
-        )}</div>`;
+        )}`}</div>`;
   const main = html`<h1>${m.orders.order} ${o.orderId}</h1>${facts}<h2>${m.orders.items}</h2>${items}<h2>${m.orders.payment}</h2>${payments}<h2>${m.orders.receipt}</h2>${receipt}<h2>${m.orders.shipment}</h2>${actions}`;
   return renderPortalPage(ctx, { title: `${m.orders.order} ${o.orderId}`, section: 'orders', main, flash });
 }

@@ -22,7 +22,11 @@ type Access =
   /** A store key with `scope`; the operator gets 403; another store's resources are 404. */
   | { readonly kind: 'store'; readonly scope: ApiKeyScope }
   /** The operator dashboard: operator token (bearer) or its session; anything else is refused (401, or 303 to sign-in). */
-  | { readonly kind: 'dashboard' };
+  | { readonly kind: 'dashboard' }
+  /** A carrier key (`csc_…`, scope shipments): no caller here holds one, so store keys and the operator get 403 (gateway/test/escrow covers the carrier). */
+  | { readonly kind: 'carrier' }
+  /** The store portal: its own session cookie only (no bearer credential opens it): 401, or 303 to its sign-in. */
+  | { readonly kind: 'portal' };
 
 interface AccessRule {
   /** `METHOD path-prefix`, or `* path-prefix` for every method; a trailing `$` matches that path only. The longest match wins. */
@@ -51,6 +55,11 @@ const ACCESS_RULES: readonly AccessRule[] = [
   { match: '* /dashboard', access: dashboard },
   { match: '* /dashboard/assets', access: pub },
   { match: '* /dashboard/sign-in', access: { kind: 'sign-in' } },
+  { match: '* /store', access: { kind: 'portal' } },
+  { match: '* /store/assets', access: pub },
+  { match: '* /store/sign-in', access: { kind: 'sign-in' } },
+  // Invitation links: public, the one-time token in the path is the credential (unknown ones are 404).
+  { match: '* /store/invitations', access: pub },
   // The authentication middleware of /v1 itself: an unknown /v1 path is 401 without a credential.
   { match: 'USE /v1', access: { kind: 'any-credential' } },
   { match: '* /v1/stores', access: operator },
@@ -62,6 +71,15 @@ const ACCESS_RULES: readonly AccessRule[] = [
   { match: 'GET /v1/rates', access: { kind: 'any-credential' } },
   { match: 'GET /v1/quotes', access: { kind: 'any-credential' } },
   { match: 'GET /v1/fx/sources', access: operator },
+  { match: '* /accept', access: pub },
+  { match: '* /refunds', access: pub },
+  { match: '* /v1/carriers', access: operator },
+  { match: '* /v1/escrow-holds', access: operator },
+  { match: '* /v1/disputes', access: operator },
+  { match: '* /v1/refunds', access: operator },
+  { match: 'GET /v1/checkouts/:id/escrow$', access: store('checkouts:read'), mayBeAbsent: 'only an escrowed, released order has a hold' },
+  { match: 'GET /v1/shipments', access: store('checkouts:read') },
+  { match: 'POST /v1/shipments', access: { kind: 'carrier' } },
   { match: '* /v1/shopper-accounts', access: operator },
   // The shopper's own routes: the access code in the body is the credential (rate limited per IP).
   { match: 'POST /v1/shopper-accounts/:id/statement$', access: pub },
@@ -104,6 +122,8 @@ function expectedFor(access: Access, caller: Caller, ownsResource: boolean, allE
       return { answered: true };
     case 'dashboard':
       return caller === 'operator token' ? authorized : { refusedDashboard: true };
+    case 'portal':
+      return { refusedDashboard: true };
     case 'operator':
       switch (caller) {
         case 'no key':
@@ -155,6 +175,18 @@ function expectedFor(access: Access, caller: Caller, ownsResource: boolean, allE
           return { status: 403 };
         case 'right store key':
           return rightful;
+      }
+    // eslint-disable-next-line no-fallthrough
+    case 'carrier':
+      switch (caller) {
+        case 'no key':
+        case 'garbage key':
+          return { status: 401 };
+        case "another store's key":
+        case 'key missing the scope':
+        case 'operator token':
+        case 'right store key':
+          return { status: 403 };
       }
   }
 }
