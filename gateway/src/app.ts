@@ -74,7 +74,7 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   if (opts.hostedPages) app.use(opts.hostedPages({ checkouts: services.checkouts, stores: services.stores, config: deps.config, ipLimit }));
   for (const router of opts.routers ?? []) app.use(router);
 
-  app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter }));
+  app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter, carrierKeys: services.escrow.carrierKeys }));
   app.use(storesRouter(services.stores, services.apiKeys));
   app.use(checkoutsRouter(services.checkouts));
   for (const factory of opts.apiRouters ?? []) app.use(factory(services));

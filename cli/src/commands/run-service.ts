@@ -1,6 +1,6 @@
 import { startFxRefresher } from '@coinstile/fx-oracle';
 import { startGateway, startWebhookDelivery, type OperatorTokenBootstrap } from '@coinstile/gateway';
-import { PayoutConfigError, PayoutOperator, payoutSetupFromEnv, startPayoutBatching, startPayouts } from '@coinstile/merchant-payouts';
+import { PayoutConfigError, PayoutOperator, payoutSetupFromEnv, startEscrowSweeper, startPayoutBatching, startPayouts } from '@coinstile/merchant-payouts';
 import {
   createServiceRuntime,
   instanceSecret,
@@ -85,9 +85,10 @@ async function startParts(name: ServiceName | 'all-in-one', runtime: ServiceRunt
   }
 }
 
-/** The settlement pipeline, payout batching (bank files / payout APIs) and webhook delivery. */
+/** The settlement pipeline, the escrow sweeper (holds, auto-acceptance), payout batching (bank files / payout APIs) and webhook delivery. */
 function startPipeline(runtime: ServiceRuntime): void {
   startPayouts(runtime);
+  startEscrowSweeper(runtime);
   startPayoutBatching(runtime, payoutSetup(runtime));
   startWebhookDelivery(runtime, { allowPrivateTargets: runtime.config.webhookAllowPrivate });
 }

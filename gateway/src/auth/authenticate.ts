@@ -1,6 +1,7 @@
 import { UnauthenticatedError } from '@coinstile/core';
 import type { RequestHandler } from 'express';
 import type { RateLimiter } from '../rate-limit/rate-limiter';
+import type { CarrierKeyService } from '../escrow/carrier-keys';
 import type { ApiKeyService } from './api-keys';
 import type { OperatorAuthenticator } from './operator-auth';
 import { setPrincipal } from './principal';
@@ -9,6 +10,8 @@ export interface AuthenticateOptions {
   readonly apiKeys: ApiKeyService;
   readonly operator: OperatorAuthenticator;
   readonly limiter: RateLimiter;
+  /** Carrier keys (`csc_…`); absent: no carrier can authenticate. */
+  readonly carrierKeys?: CarrierKeyService;
 }
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,200})$/;
@@ -33,7 +36,14 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
       next();
       return;
     }
-    const tokenId = identity === null && !presented.startsWith('csk_') ? await options.operator.verify(presented) : null;
+    const carrier = presented.startsWith('csc_') ? await options.carrierKeys?.verify(presented) : null;
+    if (carrier) {
+      await options.limiter.consume('key', carrier.keyId);
+      setPrincipal(req, res, { kind: 'carrier', carrierId: carrier.carrierId, keyId: carrier.keyId, scopes: carrier.scopes });
+      next();
+      return;
+    }
+    const tokenId = identity === null && !presented.startsWith('csk_') && !presented.startsWith('csc_') ? await options.operator.verify(presented) : null;
     if (tokenId !== null) {
       await options.limiter.consume('operator', tokenId);
       setPrincipal(req, res, { kind: 'operator', tokenId });

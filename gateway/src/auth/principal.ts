@@ -1,11 +1,13 @@
-import { ForbiddenError, type StoreId, UnauthenticatedError } from '@coinstile/core';
+import { type CarrierId, ForbiddenError, type StoreId, UnauthenticatedError } from '@coinstile/core';
 import type { Request, Response } from 'express';
+import type { CarrierScope } from '../escrow/carrier-keys';
 import type { ApiKeyScope } from '../http/schemas';
 
-/** Who is calling: the mall operator, or a store through one of its API keys. */
+/** Who is calling: the mall operator, a store through one of its API keys, or a registered carrier through its key. */
 export type Principal =
   | { readonly kind: 'operator'; readonly tokenId: string }
-  | { readonly kind: 'store'; readonly storeId: StoreId; readonly keyId: string; readonly scopes: ReadonlySet<ApiKeyScope> };
+  | { readonly kind: 'store'; readonly storeId: StoreId; readonly keyId: string; readonly scopes: ReadonlySet<ApiKeyScope> }
+  | { readonly kind: 'carrier'; readonly carrierId: CarrierId; readonly keyId: string; readonly scopes: ReadonlySet<CarrierScope> };
 
 const byRequest = new WeakMap<Request, Principal>();
 
@@ -32,6 +34,7 @@ export function requireOperator(res: Response): Extract<Principal, { kind: 'oper
     case 'operator':
       return principal;
     case 'store':
+    case 'carrier':
       throw new ForbiddenError('This endpoint needs the operator token', { required: 'operator' });
   }
 }
@@ -41,8 +44,22 @@ export function requireStoreScope(res: Response, scope: ApiKeyScope): Extract<Pr
   const principal = principalOf(res);
   switch (principal.kind) {
     case 'operator':
+    case 'carrier':
       throw new ForbiddenError('This endpoint needs a store API key', { required: scope });
     case 'store':
+      if (!principal.scopes.has(scope)) throw new ForbiddenError(`This API key lacks the ${scope} scope`, { required: scope });
+      return principal;
+  }
+}
+
+/** The calling carrier, or 403 for anyone else (stores and the operator do not report deliveries). */
+export function requireCarrierScope(res: Response, scope: CarrierScope): Extract<Principal, { kind: 'carrier' }> {
+  const principal = principalOf(res);
+  switch (principal.kind) {
+    case 'operator':
+    case 'store':
+      throw new ForbiddenError('This endpoint needs a carrier API key', { required: scope });
+    case 'carrier':
       if (!principal.scopes.has(scope)) throw new ForbiddenError(`This API key lacks the ${scope} scope`, { required: scope });
       return principal;
   }

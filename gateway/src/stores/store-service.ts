@@ -4,6 +4,7 @@ import {
   CRYPTO_ASSET_CODES,
   CRYPTO_ASSETS,
   type CryptoAsset,
+  DEFAULT_ESCROW_POLICY,
   DEFAULT_STORE_POLICY,
   DomainRuleError,
   type FiatCurrency,
@@ -320,6 +321,7 @@ export function mergePolicy(base: GatewayStorePolicy, input: StorePolicyInput): 
     ...(input.spreadBps !== undefined ? { spreadBps: input.spreadBps } : {}),
     ...(input.fxPreferredSources !== undefined ? { fxPreferredSources: [...new Set(input.fxPreferredSources)] } : {}),
     ...(input.fxFallbackSources !== undefined ? { fxFallbackSources: [...new Set(input.fxFallbackSources)] } : {}),
+    ...(input.escrow !== undefined ? { escrow: { ...(base.escrow ?? DEFAULT_ESCROW_POLICY), ...input.escrow } } : {}),
   };
   validateStorePolicy(merged);
   return merged;

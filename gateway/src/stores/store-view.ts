@@ -1,4 +1,4 @@
-import { formatAmount } from '@coinstile/core';
+import { DEFAULT_ESCROW_POLICY, formatAmount } from '@coinstile/core';
 import type { GatewayStorePolicy, Store } from './store';
 
 export function policyView(policy: GatewayStorePolicy): Record<string, unknown> {
@@ -16,6 +16,7 @@ export function policyView(policy: GatewayStorePolicy): Record<string, unknown> 
     spreadBps: policy.spreadBps,
     fxPreferredSources: policy.fxPreferredSources ?? [],
     fxFallbackSources: policy.fxFallbackSources ?? [],
+    escrow: policy.escrow ?? DEFAULT_ESCROW_POLICY,
   };
 }
 

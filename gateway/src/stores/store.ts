@@ -1,5 +1,7 @@
 import {
   type AmountThreshold,
+  type EscrowPolicy,
+  escrowPolicyFromJson,
   type CryptoAsset,
   type FiatCurrency,
   type SpeedPolicy,
@@ -20,6 +22,8 @@ export interface GatewayStorePolicy extends StorePolicy {
   readonly fxPreferredSources?: readonly FxSourceName[];
   /** Sources added when the preferred ones alone give no fresh rate. */
   readonly fxFallbackSources?: readonly FxSourceName[];
+  /** Escrow until acceptance (absent: core's `DEFAULT_ESCROW_POLICY`). */
+  readonly escrow?: EscrowPolicy;
 }
 
 export const DEFAULT_SPREAD_BPS = 0;
@@ -51,6 +55,7 @@ export interface StoredPolicyJson {
   readonly spreadBps: number;
   readonly fxPreferredSources?: readonly FxSourceName[];
   readonly fxFallbackSources?: readonly FxSourceName[];
+  readonly escrow?: EscrowPolicy;
 }
 
 export function policyToJson(policy: GatewayStorePolicy): StoredPolicyJson {
@@ -68,6 +73,7 @@ export function policyToJson(policy: GatewayStorePolicy): StoredPolicyJson {
     spreadBps: policy.spreadBps,
     ...(policy.fxPreferredSources ? { fxPreferredSources: [...policy.fxPreferredSources] } : {}),
     ...(policy.fxFallbackSources ? { fxFallbackSources: [...policy.fxFallbackSources] } : {}),
+    ...(policy.escrow ? { escrow: { ...policy.escrow } } : {}),
   };
 }
 
@@ -88,5 +94,6 @@ export function policyFromJson(json: StoredPolicyJson): GatewayStorePolicy {
     spreadBps: json.spreadBps ?? DEFAULT_SPREAD_BPS,
     ...(json.fxPreferredSources ? { fxPreferredSources: json.fxPreferredSources } : {}),
     ...(json.fxFallbackSources ? { fxFallbackSources: json.fxFallbackSources } : {}),
+    ...(json.escrow ? { escrow: escrowPolicyFromJson(json.escrow) } : {}),
   };
 }

@@ -189,6 +189,14 @@ export class EscrowService {
     return carrierOf(row);
   }
 
+  /** Not found (404) unless the checkout exists and belongs to `storeId`: a store sees only its own orders. */
+  async assertCheckoutOfStore(storeId: StoreId, checkoutIdText: string): Promise<CheckoutId> {
+    const checkoutId = parseId('co', checkoutIdText);
+    const row = await this.deps.db.kysely.selectFrom('checkouts').select('store_id').where('id', '=', checkoutId).executeTakeFirst();
+    if (row === undefined || row.store_id !== storeId) throw new NotFoundError('checkout', checkoutId);
+    return checkoutId;
+  }
+
   // ── Holds ───────────────────────────────────────────────────────────────
 
   /**
