@@ -617,7 +617,7 @@ export class EscrowService {
           escrow_hold_id: row.id,
           checkout_id: row.checkout_id,
           store_id: row.store_id,
-          reason: next.status === 'cancelled' ? 'cancelled_by_store' : refundFeeMinor > 0n ? 'dispute_refund_full' : 'dispute_refund_partial',
+          reason: next.status === 'cancelled' ? 'cancelled_by_store' : next.resolution === 'refund_full' ? 'dispute_refund_full' : 'dispute_refund_partial',
           currency: next.currency,
           refund_minor: refundMinor.toString(),
           asset: checkout.asset ?? '',
