@@ -107,6 +107,8 @@ export interface RenderContext {
   readonly now: Date;
   /** The payment URI (BIP21 / EIP-681) asking for `amountBase` of `asset` at `address`. */
   readonly paymentUri: (asset: CryptoAsset, address: string, amountBase: bigint) => string;
+  /** Offer the shopper-balance form (shopper accounts are served by this gateway). */
+  readonly offersBalance?: boolean;
 }
 
 /** Paths of the page's own endpoints, with the language kept. */
@@ -117,6 +119,7 @@ export function pagePaths(checkoutId: string, locale: Locale) {
     chooseAsset: `${base}/asset?lang=${locale}`,
     renewQuote: `${base}/quote?lang=${locale}`,
     events: `${base}/events?lang=${locale}`,
+    payWithBalance: `${base}/balance?lang=${locale}`,
   };
 }
 
@@ -137,9 +140,9 @@ export async function renderCheckoutSection(snapshot: HostedCheckoutSnapshot, ct
 async function renderBody(kind: HostedPageKind, snapshot: HostedCheckoutSnapshot, ctx: RenderContext): Promise<SafeHtml> {
   switch (kind) {
     case 'choose_asset':
-      return renderChooseAsset(snapshot, ctx);
+      return html`${renderChooseAsset(snapshot, ctx)}${balanceForm(snapshot, ctx)}`;
     case 'pay':
-      return renderPay(snapshot, ctx);
+      return html`${await renderPay(snapshot, ctx)}${balanceForm(snapshot, ctx)}`;
     case 'quote_expired':
       return renderQuoteExpired(snapshot, ctx);
     case 'processing':
@@ -179,6 +182,21 @@ function renderChooseAsset(snapshot: HostedCheckoutSnapshot, ctx: RenderContext)
     html`<form method="post" action="${paths.chooseAsset}" class="asset-form">${buttons}</form>
 <p class="hint">${m.chooseAssetHint}</p>`,
   );
+}
+
+/** Shopper accounts: pay part or all of an unpaid checkout from a balance, with the account number and access code. */
+function balanceForm(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): SafeHtml | null {
+  if (ctx.offersBalance !== true || snapshot.checkout.amountPaidBase > 0n) return null;
+  const m = ctx.messages;
+  return html`<details class="panel tone-neutral balance" data-testid="balance-form">
+  <summary>${m.balanceTitle}</summary>
+  <form method="post" action="${pagePaths(snapshot.checkout.id, ctx.locale).payWithBalance}">
+    <label class="field"><span class="label">${m.balanceAccountLabel}</span><input name="account" required maxlength="40" autocomplete="username" spellcheck="false"></label>
+    <label class="field"><span class="label">${m.balanceCodeLabel}</span><input name="code" type="password" required maxlength="64" autocomplete="current-password" spellcheck="false"></label>
+    <button type="submit" class="button primary" data-testid="pay-with-balance">${m.balanceSubmit}</button>
+  </form>
+  <p class="hint">${m.balanceHint}</p>
+</details>`;
 }
 
 function livePayments(snapshot: HostedCheckoutSnapshot): PaymentRecord[] {

@@ -1,10 +1,12 @@
+import { isId, UnauthenticatedError } from '@coinstile/core';
 import { closeableComponent, type ServiceRuntime } from '@coinstile/platform';
 import express from 'express';
 import type { HostedPageRouterFactory } from '../app';
 import { paymentUri, type PaymentUriConfig } from '../checkouts/checkout-view';
 import { DbStoreDirectory } from './db-store-directory';
 import type { HostedStoreDirectory } from './hosted-checkout-reader';
-import { createHostedPagesRouter, type HostedPagesOptions } from './hosted-pages-router';
+import { createHostedPagesRouter, type HostedCheckoutActions, type HostedPagesOptions } from './hosted-pages-router';
+import { ShopperAccountService } from '../shopper-accounts/shopper-account-service';
 
 export interface HostedPagesForGatewayOptions extends HostedPagesOptions {
   /** Where store names and wallets come from; default the `stores` table (cached 5 s). Pass `services.stores` to share its cache. */
@@ -24,9 +26,17 @@ export function hostedPagesFor(runtime: ServiceRuntime, options: HostedPagesForG
       usdcContract: deps.config.usdcContract,
     };
     const { stores, ...pageOptions } = options;
+    const shopperAccounts = new ShopperAccountService({ db: runtime.db, clock: runtime.clock, random: runtime.random, checkouts: deps.checkouts });
+    const actions: HostedCheckoutActions = {
+      chooseAsset: (id, asset) => deps.checkouts.chooseAsset(id, asset),
+      renewQuote: (id) => deps.checkouts.renewQuote(id),
+      // A mistyped account number is a wrong credential here, not a broken payment link.
+      payWithBalance: (id, account, code) =>
+        isId('acct', account.trim()) ? shopperAccounts.payCheckout(account.trim(), code, id) : Promise.reject(new UnauthenticatedError('The shopper account or its access code is not valid')),
+    };
     const pages = createHostedPagesRouter({
       db: runtime.db,
-      checkouts: deps.checkouts,
+      checkouts: actions,
       stores: stores ?? new DbStoreDirectory(runtime.db, runtime.clock),
       subscriber: runtime.redisConnection('worker', 'hosted-pages-updates'),
       clock: runtime.clock,

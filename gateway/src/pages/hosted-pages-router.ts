@@ -31,6 +31,8 @@ export interface HostedCheckoutActions {
   chooseAsset(checkoutId: string, asset: CryptoAsset): Promise<unknown>;
   /** Renews an expired quote of an open, unpaid checkout (keeps a quote still valid). */
   renewQuote(checkoutId: string): Promise<unknown>;
+  /** Pays part or all of the checkout from a shopper account's balance (absent: the page offers no balance form). */
+  payWithBalance?(checkoutId: string, accountId: string, accessCode: string): Promise<unknown>;
 }
 
 export interface HostedPagesOptions {
@@ -123,7 +125,7 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
 
   const renderState = async (snapshot: HostedCheckoutSnapshot, locale: Locale, now: Date): Promise<RenderedState> => {
     const messages = messagesFor(locale);
-    const section = await renderCheckoutSection(snapshot, { locale, messages, now, paymentUri: deps.paymentUri });
+    const section = await renderCheckoutSection(snapshot, { locale, messages, now, paymentUri: deps.paymentUri, offersBalance: deps.checkouts.payWithBalance !== undefined });
     return {
       key: viewKey(snapshot.checkout, now),
       final: isFinalView(snapshot.checkout, now),
@@ -212,6 +214,16 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
   router.post('/pay/:id/quote', requireSameOrigin(allowedOrigins), form, async (req, res) => {
     const id = parseId('co', req.params.id);
     await deps.checkouts.renewQuote(id);
+    res.redirect(303, pagePaths(id, localeOf(req)).page);
+  });
+
+  router.post('/pay/:id/balance', requireSameOrigin(allowedOrigins), form, async (req, res) => {
+    const id = parseId('co', req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const { account, code } = body;
+    if (deps.checkouts.payWithBalance === undefined) throw new PageNotFoundError();
+    if (typeof account !== 'string' || typeof code !== 'string') throw new ValidationError('Enter the account number and access code', { field: 'account' });
+    await deps.checkouts.payWithBalance(id, account, code);
     res.redirect(303, pagePaths(id, localeOf(req)).page);
   });
 
@@ -308,6 +320,14 @@ function actionFailure(code: string): ActionFailure {
       return 'quote_not_renewable';
     case 'concurrent_update':
       return 'concurrent_update';
+    case 'insufficient_balance':
+      return 'insufficient_balance';
+    case 'unauthenticated':
+    case 'shopper_account_not_usable':
+    case 'currency_mismatch':
+    case 'tender_not_applicable':
+    case 'top_up_needs_crypto':
+      return 'balance_refused';
     default:
       return 'bad_request';
   }

@@ -9,6 +9,8 @@ export type ActionFailure =
   | 'quote_not_renewable'
   | 'concurrent_update'
   | 'cross_origin'
+  | 'insufficient_balance'
+  | 'balance_refused'
   | 'bad_request';
 
 /**
@@ -75,6 +77,11 @@ export interface Messages {
   readonly actionFailures: Readonly<Record<ActionFailure, string>>;
   readonly backToPayment: string;
   readonly tooManyConnections: string;
+  readonly balanceTitle: string;
+  readonly balanceHint: string;
+  readonly balanceAccountLabel: string;
+  readonly balanceCodeLabel: string;
+  readonly balanceSubmit: string;
 }
 
 const en: Messages = {
@@ -145,10 +152,17 @@ const en: Messages = {
     quote_not_renewable: 'A new price cannot be given for this checkout.',
     concurrent_update: 'The checkout changed in the meantime. Please try again.',
     cross_origin: 'The request did not come from this payment page.',
+    insufficient_balance: 'Your balance (with your credit level) cannot pay anything more. Pay the rest in crypto.',
+    balance_refused: 'The account number or access code is not right, or the account cannot pay this checkout.',
     bad_request: 'The request was not understood.',
   },
   backToPayment: 'Back to the payment page',
   tooManyConnections: 'Too many open payment pages from your network. Close some and reload.',
+  balanceTitle: 'Pay with your balance',
+  balanceHint: 'Your balance (and your credit level, if you have one) pays as much as it can; you pay the rest in crypto.',
+  balanceAccountLabel: 'Account number (acct_…)',
+  balanceCodeLabel: 'Access code',
+  balanceSubmit: 'Use my balance',
 };
 
 const ja: Messages = {
@@ -219,10 +233,17 @@ const ja: Messages = {
     quote_not_renewable: 'このお支払いには新しい価格を出せません。',
     concurrent_update: 'お支払いの状態が変わりました。もう一度お試しください。',
     cross_origin: 'このお支払いページからのリクエストではありません。',
+    insufficient_balance: '残高（与信枠を含む）ではこれ以上お支払いできません。残りは暗号資産でお支払いください。',
+    balance_refused: 'アカウント番号かアクセスコードが正しくないか、このアカウントではこのお支払いができません。',
     bad_request: 'リクエストを理解できませんでした。',
   },
   backToPayment: 'お支払いページに戻る',
   tooManyConnections: 'お使いのネットワークから開かれているお支払いページが多すぎます。いくつか閉じてから再読み込みしてください。',
+  balanceTitle: '残高で支払う',
+  balanceHint: '残高（与信枠がある場合はその範囲も含む）で支払える分をお支払いし、残りを暗号資産でお支払いいただけます。',
+  balanceAccountLabel: 'アカウント番号（acct_…）',
+  balanceCodeLabel: 'アクセスコード',
+  balanceSubmit: '残高を使う',
 };
 
 const CATALOGUE: Readonly<Record<Locale, Messages>> = { en, ja };

@@ -242,3 +242,46 @@ test('closing needs a zero balance; a closed account is not reopened and cannot 
   expect(reopen.body.error.code).toBe('shopper_account_closed');
   expect((await createCheckout('100', { shopperAccountId: empty.id })).body.error.code).toBe('shopper_account_not_usable');
 });
+
+describe('the hosted page offers the balance', () => {
+  const postForm = (path: string, form: Record<string, string>) =>
+    fetch(`${h.url}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://pay.example.test' },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  test('in English and Japanese; a right code pays part, a wrong one is refused with a page', async () => {
+    const { id, accessCode } = await createAccount({ creditLevel: '1000' });
+    const co = await createCheckout('4980');
+    const en = await (await fetch(`${h.url}/pay/${co.body.id}?lang=en`)).text();
+    expect(en).toContain('data-testid="balance-form"');
+    expect(en).toContain('Pay with your balance');
+    expect(await (await fetch(`${h.url}/pay/${co.body.id}?lang=ja`)).text()).toContain('残高で支払う');
+
+    const wrong = await postForm(`/pay/${co.body.id}/balance?lang=ja`, { account: id, code: 'AAAAA-AAAAA-AAAAA-AAAAA' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('アクセスコードが正しくない');
+    const malformed = await postForm(`/pay/${co.body.id}/balance`, { account: 'nonsense', code: accessCode });
+    expect(malformed.status).toBe(401);
+
+    const paid = await postForm(`/pay/${co.body.id}/balance?lang=en`, { account: ` ${id} `, code: accessCode });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`/pay/${co.body.id}?lang=en`);
+    expect((await statement(id, accessCode)).body.balance).toBe('-1000');
+    const again = await postForm(`/pay/${co.body.id}/balance?lang=en`, { account: id, code: accessCode });
+    expect(again.status).toBe(422);
+    expect(await again.text()).toContain('cannot pay anything more');
+    const view = await h.request('GET', `/v1/checkouts/${co.body.id}`, { token: storeKey });
+    expect(ltc(view.body.payment.amountDue)).toBeLessThan(ltc(co.body.payment.amountDue));
+
+    const crossSite = await fetch(`${h.url}/pay/${co.body.id}/balance`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: new URLSearchParams({ account: id, code: accessCode }).toString(),
+    });
+    expect(crossSite.status).toBe(403);
+  });
+});
