@@ -25,3 +25,4 @@ export { createReceiptsRouter, createReceiptsApiRouter } from './receipts';
 export { portalFor, StoreUserService, type PortalForGatewayOptions, type PortalShipments } from './portal';
 export * from './shopper-accounts';
 export * from './escrow';
+export * from './vouchers';

@@ -35,7 +35,7 @@ export interface StartGatewayOptions extends GatewayServicesOptions {
   readonly hostedPages?: HostedPageRouterFactory;
   /** The operator dashboard at `/dashboard` (e.g. `payoutActions` when payouts run in this process). */
   readonly dashboard?: DashboardForGatewayOptions;
-  /** The store operator portal at `/store` (e.g. `shipments` when escrow runs in this process). */
+  /** The store operator portal at `/store` (users, orders inbox, payouts, integration). */
   readonly portal?: PortalForGatewayOptions;
   /** Overrides `PORT` (0 picks a free port; tests use it). */
   readonly port?: number;

@@ -121,7 +121,8 @@ export function paymentView(row: Selectable<PaymentsTable>): PaymentView {
 export function checkoutView(checkout: CheckoutRecord, payments: readonly PaymentView[], config: PaymentUriConfig, tenders: readonly TenderRecord[] = []): CheckoutView {
   const { asset, address, amountDueBase, quoteId, rate, quoteExpiresAt } = checkout;
   const payment =
-    asset !== null && address !== null && amountDueBase !== null && quoteId !== null && rate !== null && quoteExpiresAt !== null
+    // Nothing is due in crypto once tenders cover the price: no instructions to show.
+    asset !== null && address !== null && amountDueBase !== null && amountDueBase > 0n && quoteId !== null && rate !== null && quoteExpiresAt !== null
       ? {
           asset,
           address,

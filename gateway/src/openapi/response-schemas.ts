@@ -56,6 +56,19 @@ export const checkoutSchema = z.object({
     })
     .nullable(),
   payments: z.array(paymentSchema),
+  tenders: z
+    .array(
+      z.object({
+        kind: z.enum(['voucher', 'balance']),
+        sourceId: z.string().describe('vch_… or acct_…'),
+        amount: decimal,
+        currency: z.string(),
+        status: z.enum(['held', 'captured', 'released']),
+      }),
+    )
+    .describe('Vouchers and shopper balance applied to the price'),
+  amountTendered: decimal.describe('What the held and captured tenders pay, in currency'),
+  amountRemaining: decimal.describe('The fiat left to pay in crypto (payment.amountDue is quoted for it)'),
 });
 
 export const checkoutListSchema = z.object({ data: z.array(checkoutSchema), nextCursor: z.string().nullable() });

@@ -14,6 +14,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  *   the first one instead of activating twice.
  * - `checkout_tenders`: amounts of checkouts paid by a voucher or a shopper balance (`account_id`; its
  *   foreign key comes with the shopper accounts' migration), `held` → `captured` | `released`.
+ * - `checkouts.amount_due_base` may be 0: tenders covering the whole price leave nothing due in crypto.
  * - `ledger_postings.kind` gains `voucher_activation`; the check is rebuilt from the kinds it allows at
  *   this point, so kinds other migrations added stay allowed.
  */
@@ -75,9 +76,17 @@ CREATE TABLE checkout_tenders (
 CREATE INDEX checkout_tenders_checkout_idx ON checkout_tenders (checkout_id, id);
 CREATE INDEX checkout_tenders_held_idx ON checkout_tenders (checkout_id) WHERE status = 'held';
 CREATE INDEX checkout_tenders_voucher_idx ON checkout_tenders (voucher_id) WHERE voucher_id IS NOT NULL;
+
+-- A checkout the tenders cover entirely settles with nothing due in its chosen asset.
+ALTER TABLE checkouts DROP CONSTRAINT checkouts_amount_due_base_check;
+ALTER TABLE checkouts ADD CONSTRAINT checkouts_amount_due_base_check CHECK (amount_due_base >= 0);
 `;
 
-/** Re-creates the kind check on ledger_postings as the kinds it allows now plus `added` (or minus `removed`). */
+/**
+ * Re-creates the kind check on ledger_postings as the kinds it allows now plus `added` (or minus
+ * `removed`), as 0012 does: it reads both spellings Postgres prints the check in and writes `kind IN (…)`,
+ * so a later migration reading the check the same way finds every kind.
+ */
 function rebuildKindCheck(added: readonly string[], removed: readonly string[]) {
   const quoted = (list: readonly string[]) => sql.raw(`ARRAY[${list.map((k) => `'${k}'`).join(', ')}]::text[]`);
   return sql`
@@ -91,15 +100,21 @@ BEGIN
      WHERE conrelid = 'ledger_postings'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%kind%'
   LOOP
     kinds := kinds || ARRAY(SELECT (regexp_matches(con.def, '''([a-z_]+)''', 'g'))[1]);
+    kinds := kinds || ARRAY(SELECT unnest(string_to_array((regexp_matches(con.def, '''[{]([a-z_,]+)[}]''', 'g'))[1], ',')));
     EXECUTE format('ALTER TABLE ledger_postings DROP CONSTRAINT %I', con.conname);
   END LOOP;
   kinds := ARRAY(SELECT DISTINCT k FROM unnest(kinds || ${quoted(added)}) AS k WHERE k <> ALL (${quoted(removed)}) ORDER BY k);
-  EXECUTE format('ALTER TABLE ledger_postings ADD CONSTRAINT ledger_postings_kind_check CHECK (kind = ANY (%L::text[]))', kinds);
+  EXECUTE 'ALTER TABLE ledger_postings ADD CONSTRAINT ledger_postings_kind_check CHECK (kind IN ('
+    || (SELECT string_agg(quote_literal(k), ', ') FROM unnest(kinds) AS k) || '))';
 END
 $do$;`;
 }
 
-const down = sql`DROP TABLE checkout_tenders, voucher_pos_activations, vouchers, voucher_batches;`;
+const down = sql`
+DROP TABLE checkout_tenders, voucher_pos_activations, vouchers, voucher_batches;
+ALTER TABLE checkouts DROP CONSTRAINT checkouts_amount_due_base_check;
+ALTER TABLE checkouts ADD CONSTRAINT checkouts_amount_due_base_check CHECK (amount_due_base > 0);
+`;
 
 export const vouchers: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
