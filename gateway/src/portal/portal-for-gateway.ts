@@ -13,7 +13,7 @@ import { StoreUserService, type StoreUserServiceOptions } from './store-users';
 export interface PortalForGatewayOptions extends Partial<Pick<PortalDeps, 'streamTiming' | 'inboxResyncMs' | 'onWebhookQueued'>> {
   /** Default `/store`. */
   readonly basePath?: string;
-  /** merchant-payouts' `EscrowService` when escrow runs with this gateway: shipping and cancelling from the inbox. */
+  /** Shipping and cancelling from the inbox; default the gateway's escrow service (`services.escrow.service`). */
   readonly shipments?: PortalShipments;
   /** Failed sign-ins allowed per account in `lockoutWindowMs` (default 5) and per client IP (default 20). */
   readonly maxFailuresPerAccount?: number;
@@ -36,7 +36,8 @@ export interface PortalForGateway {
 
 /**
  * The store portal wired to a running gateway: its users in Postgres, failed sign-ins counted in Redis,
- * a checkout update hub on its own subscriber connection, and the gateway's stores and API keys. The
+ * a checkout update hub on its own subscriber connection, the gateway's stores, API keys and escrow
+ * (shipments, cancellation). The
  * lifecycle ends its live streams and closes the hub on shutdown.
  */
 export function portalFor(runtime: ServiceRuntime, services: GatewayServices, opts: PortalForGatewayOptions = {}): PortalForGateway {
@@ -67,7 +68,7 @@ export function portalFor(runtime: ServiceRuntime, services: GatewayServices, op
     },
     ssrf: { allowPrivate: runtime.config.webhookAllowPrivate, resolver: systemResolver },
     basePath,
-    ...(opts.shipments ? { shipments: opts.shipments } : {}),
+    shipments: opts.shipments ?? services.escrow.service,
     ...(opts.streamTiming ? { streamTiming: opts.streamTiming } : {}),
     ...(opts.inboxResyncMs === undefined ? {} : { inboxResyncMs: opts.inboxResyncMs }),
     ...(opts.onWebhookQueued ? { onWebhookQueued: opts.onWebhookQueued } : {}),

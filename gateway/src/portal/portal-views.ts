@@ -230,6 +230,11 @@ export function statementPage(ctx: PortalViewContext, data: { storeName: string;
   return renderPortalPage(ctx, { title: m.payouts.statementHeading(data.storeName, data.month.text), section: 'payouts', main });
 }
 
+/** `xpub6CatWdiZ…HSzcUn`: enough to tell keys apart; the whole key is the cell's title. */
+function abbreviatedKey(key: string): string {
+  return key.length <= 24 ? key : `${key.slice(0, 12)}…${key.slice(-8)}`;
+}
+
 /** What the integration page reveals once, right after creating it. */
 export type RevealedSecret = { readonly kind: 'api_key'; readonly value: string } | { readonly kind: 'webhook_secret'; readonly value: string; readonly endpointId: string };
 
@@ -274,8 +279,8 @@ export function integrationPage(
   const wallets =
     data.wallets.length === 0
       ? html`<p class="muted">${t.noWallets}</p>`
-      : html`<div class="card"><table data-testid="wallets"><thead><tr><th>${t.asset}</th><th>${t.xpub}</th><th class="num">${t.nextIndex}</th><th class="num">${t.lastPaidIndex}</th><th class="num">${t.unpaidGap}</th><th></th></tr></thead><tbody>${data.wallets.map(
-          (w) => html`<tr data-testid="wallet-row" data-asset="${w.asset}" data-gap="${w.gap}"><td>${w.asset}</td><td class="mono">${w.extendedPublicKey}</td><td class="num" data-testid="next-index">${w.nextIndex.toString()}</td><td class="num">${w.lastPaidIndex === null ? m.none : w.lastPaidIndex.toString()}</td><td class="num" data-testid="unpaid-gap">${w.unpaidPastLastPaid.toString()} / ${w.gapLimit}</td><td>${
+      : html`<div class="card"><table data-testid="wallets"><thead><tr><th>${t.asset}</th><th>${t.xpub}</th><th class="num">${t.nextIndex}</th><th class="num hide-narrow">${t.lastPaidIndex}</th><th class="num">${t.unpaidGap}</th><th></th></tr></thead><tbody>${data.wallets.map(
+          (w) => html`<tr data-testid="wallet-row" data-asset="${w.asset}" data-gap="${w.gap}"><td>${w.asset}</td><td class="mono" title="${w.extendedPublicKey}">${abbreviatedKey(w.extendedPublicKey)}</td><td class="num" data-testid="next-index">${w.nextIndex.toString()}</td><td class="num hide-narrow">${w.lastPaidIndex === null ? m.none : w.lastPaidIndex.toString()}</td><td class="num" data-testid="unpaid-gap">${w.unpaidPastLastPaid.toString()} / ${w.gapLimit}</td><td>${
             w.gap === 'ok' ? html`<span class="badge succeeded">${t.gap.ok}</span>` : html`<span class="${w.gap === 'exceeded' ? 'bad' : 'warn'}" data-testid="gap-warning">${t.gap[w.gap]}</span>`
           }</td></tr>`,
         )}</tbody></table></div>`;
