@@ -10,6 +10,7 @@ import {
   type Posting,
   type RandomSource,
   type ShopperAccountId,
+  type StoreId,
   shopperBalanceMessage,
   topUpPosting,
 } from '@coinstile/core';
@@ -19,6 +20,7 @@ import type { Kysely } from 'kysely';
 /** The columns of a settled checkout the shopper credits need. */
 export interface ShopperCreditCandidate {
   readonly id: string;
+  readonly store_id: string;
   readonly purpose: 'sale' | 'top_up';
   readonly shopper_account_id: string | null;
   readonly asset: string | null;
@@ -55,8 +57,20 @@ export async function creditShopperBalances(
   const postings: Posting[] = [];
   const messages: OutboxMessage[] = [];
   const meta = (dedupeKey: string, checkoutId: CheckoutId) => ({ postingId: nextId('lp', deps.clock, deps.random), dedupeKey, occurredAt: now, checkoutId });
-  const credit = (accountId: ShopperAccountId, reason: 'top_up' | 'over_payment', amountMinor: bigint, currency: FiatCurrency, m: ReturnType<typeof meta>) =>
-    messages.push(shopperBalanceMessage({ accountId, reason, amountMinor, currency, checkoutId: m.checkoutId, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }));
+  const credit = (row: ShopperCreditCandidate, reason: 'top_up' | 'over_payment', amountMinor: bigint, m: ReturnType<typeof meta>) =>
+    messages.push(
+      shopperBalanceMessage({
+        accountId: row.shopper_account_id as ShopperAccountId,
+        reason,
+        amountMinor,
+        currency: row.currency as FiatCurrency,
+        checkoutId: m.checkoutId,
+        storeId: row.store_id as StoreId,
+        postingId: m.postingId,
+        occurredAt: now,
+        dedupeKey: m.dedupeKey,
+      }),
+    );
 
   const topUps = rows.filter((r) => r.purpose === 'top_up' && r.shopper_account_id !== null && r.asset !== null && r.rate !== null && BigInt(r.amount_paid_base) > 0n);
   const valued = topUps.map((r) => ({
@@ -90,7 +104,7 @@ export async function creditShopperBalances(
     const currency = row.currency as FiatCurrency;
     const m = meta(`shopper_top_up:${row.id}`, row.id as CheckoutId);
     postings.push(topUpPosting({ meta: m, accountId, asset: row.asset as CryptoAsset, amountReceivedBase: BigInt(row.amount_paid_base), currency, creditedMinor }));
-    credit(accountId, 'top_up', creditedMinor, currency, m);
+    credit(row, 'top_up', creditedMinor, m);
   }
 
   for (const r of rows) {
@@ -103,7 +117,7 @@ export async function creditShopperBalances(
     const accountId = r.shopper_account_id as ShopperAccountId;
     const m = meta(`shopper_overpayment:${r.id}`, r.id as CheckoutId);
     postings.push(overpaymentCreditPosting({ meta: m, accountId, currency, amountMinor: surplusMinor }));
-    credit(accountId, 'over_payment', surplusMinor, currency, m);
+    credit(r, 'over_payment', surplusMinor, m);
   }
   return { postings, messages, toppedUp };
 }

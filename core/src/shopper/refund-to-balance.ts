@@ -31,6 +31,7 @@ export function creditRefundToBalance(
     amountMinor: input.amountMinor,
     currency: input.currency,
     checkoutId: input.checkoutId,
+    storeId: input.storeId,
     postingId: input.meta.postingId,
     occurredAt: input.meta.occurredAt,
     dedupeKey: input.meta.dedupeKey,

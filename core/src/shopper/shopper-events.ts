@@ -1,5 +1,5 @@
 import { assertNever } from '../errors/assert-never';
-import type { CheckoutId, LedgerPostingId } from '../ids/id';
+import type { CheckoutId, LedgerPostingId, StoreId } from '../ids/id';
 import type { FiatCurrency } from '../money/fiat-currency';
 import type { OutboxMessage } from '../ports/outbox-writer';
 import type { ShopperAccountId } from './shopper-account';
@@ -15,6 +15,11 @@ export interface ShopperBalanceEvent {
   readonly amountMinor: bigint;
   readonly currency: FiatCurrency;
   readonly checkoutId: CheckoutId | null;
+  /**
+   * The store whose checkout moved the balance (the sale, the top-up's receiving store, the refunding
+   * store): its webhooks receive the event. Null when no store is involved.
+   */
+  readonly storeId: StoreId | null;
   readonly postingId: LedgerPostingId;
   readonly occurredAt: Date;
 }

@@ -218,7 +218,7 @@ describe('postings', () => {
   });
 
   test('a spend announces a debit, the rest credits', () => {
-    const base = { accountId: ACCT, amountMinor: 1n, currency: JPY, checkoutId: null, postingId: meta().postingId, occurredAt: new Date(0), dedupeKey: 'k' };
+    const base = { accountId: ACCT, amountMinor: 1n, currency: JPY, checkoutId: null, storeId: STORE, postingId: meta().postingId, occurredAt: new Date(0), dedupeKey: 'k' };
     expect(shopperBalanceMessage({ ...base, reason: 'checkout_spend' }).eventType).toBe('shopper.balance_debited');
     for (const reason of ['over_payment', 'top_up', 'refund', 'spend_returned'] as const) expect(shopperBalanceMessage({ ...base, reason }).eventType).toBe('shopper.balance_credited');
   });

@@ -222,6 +222,12 @@ test('settlement credits a top-up (the overdraft is repaid first; nothing is rel
   expect(s.body).toMatchObject({ overdraft: '0', spendable: String(-800 + topUpCredit + overCredit + 1000) });
   const events = await h.runtime.db.kysely.selectFrom('outbox').select('event_type').where('aggregate_id', '=', id).orderBy('id').execute();
   expect(events.map((e) => e.event_type)).toEqual(['shopper.balance_debited', 'shopper.balance_credited', 'shopper.balance_credited']);
+  // Each names the store whose checkout moved the balance, so that store's webhooks receive it.
+  const credited = await h.runtime.db.kysely.selectFrom('outbox').select('payload').where('aggregate_id', '=', id).where('event_type', '=', 'shopper.balance_credited').orderBy('id').execute();
+  expect(credited.map((e) => e.payload)).toEqual([
+    expect.objectContaining({ type: 'shopper.balance_credited', reason: 'top_up', storeId, checkoutId: topUp.body.id, accountId: id, currency: 'JPY', amountMinor: String(topUpCredit) }),
+    expect.objectContaining({ type: 'shopper.balance_credited', reason: 'over_payment', storeId, checkoutId: sale.body.id, amountMinor: String(overCredit) }),
+  ]);
   await expectLedgerBalanced();
 });
 

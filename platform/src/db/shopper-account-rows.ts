@@ -124,7 +124,7 @@ export function shopperBalanceTenderSource(deps: { readonly db: Database; readon
           const m = meta('shopper_balance_hold', account.id, checkout.id, now);
           await appendPostings(trx, [balanceHoldPosting({ meta: m, accountId: account.id, currency: account.currency, amountMinor })]);
           await outbox.append(trx, [
-            shopperBalanceMessage({ accountId: account.id, reason: 'checkout_spend', amountMinor, currency: account.currency, checkoutId: checkout.id, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }),
+            shopperBalanceMessage({ accountId: account.id, reason: 'checkout_spend', amountMinor, currency: account.currency, checkoutId: checkout.id, storeId: checkout.storeId, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }),
           ]);
         },
       };
@@ -134,7 +134,7 @@ export function shopperBalanceTenderSource(deps: { readonly db: Database; readon
       const m = meta('shopper_balance_hold_release', account.id, undefined, now);
       await appendPostings(trx, [balanceHoldReleasePosting({ meta: m, accountId: account.id, currency: account.currency, amountMinor })]);
       await outbox.append(trx, [
-        shopperBalanceMessage({ accountId: account.id, reason: 'spend_returned', amountMinor, currency: account.currency, checkoutId: null, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }),
+        shopperBalanceMessage({ accountId: account.id, reason: 'spend_returned', amountMinor, currency: account.currency, checkoutId: null, storeId: null, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }),
       ]);
     },
   };
