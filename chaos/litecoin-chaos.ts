@@ -4,8 +4,10 @@ import { LitecoinTimeline, type MinedBlock } from './chain-timeline';
 import type { SeededRandom } from './seeded-random';
 import { SerialQueue, sleep } from './serial-queue';
 
-/** Coinbase outputs mature after 100 blocks; these many more leave that many 50 LTC coins to pay from. */
+/** Coinbase outputs of the payer: 30 more 50 LTC coins. */
 const EXTRA_FUNDING_BLOCKS = 30;
+/** Blocks a coinbase output waits before it may be spent. */
+const COINBASE_MATURITY = 100;
 /** The double-spend wallet's coins: one per double spend, kept apart so no other payment depends on them. */
 const DOUBLE_SPEND_COINS = 12;
 /** The confirmations the double-spend store asks for (low_speed): the victim is always reorged out below it. */
@@ -50,7 +52,12 @@ export class LitecoinChaos {
     this.timeline = new LitecoinTimeline(tip);
   }
 
-  /** Funds the payer (30 more mature coins), a separate double-spend wallet, and a sink wallet for block rewards. */
+  /**
+   * Funds the payer (30 more coinbase coins), a separate double-spend wallet, and a sink wallet for every
+   * later block reward. Then buries it all: every coin the payer will ever spend is mature by more than the
+   * deepest reorg, so no reorg can make a payment spend an immature coinbase (the node would drop it from
+   * the mempool), and no reorg reaches the double-spend wallet's funding.
+   */
   static async prepare(node: LitecoinRegtest, random: SeededRandom): Promise<LitecoinChaos> {
     for (const wallet of ['doublespend', 'sink']) await node.rpc('createwallet', [wallet, false, false, '', false, false]);
     await node.mine(EXTRA_FUNDING_BLOCKS);
@@ -58,7 +65,7 @@ export class LitecoinChaos {
     const outputs: Record<string, string> = {};
     for (let i = 0; i < DOUBLE_SPEND_COINS; i++) outputs[await bitcoinRpc<string>(victimWallet, 'getnewaddress', ['', 'bech32'])] = '1.0';
     await node.walletRpc('sendmany', ['', outputs]);
-    await node.mine(1, await bitcoinRpc<string>(walletUrl(node, 'sink'), 'getnewaddress', ['', 'bech32']));
+    await node.mine(COINBASE_MATURITY + MAX_REORG_DEPTH + 1, await bitcoinRpc<string>(walletUrl(node, 'sink'), 'getnewaddress', ['', 'bech32']));
     const tip = await node.rpc<number>('getblockcount');
     const chaos = new LitecoinChaos(node, random, tip);
     chaos.#scheduleFlush();
@@ -80,6 +87,7 @@ export class LitecoinChaos {
     return this.#chain.run(async () => {
       await this.#cut(depth);
       await this.#mine(depth + 1);
+      await this.#rebroadcastLost();
     });
   }
 
@@ -108,12 +116,20 @@ export class LitecoinChaos {
       const { hash } = await this.node.rpc<{ hash: string }>('generateblock', [await this.#sinkAddress(), [conflict.hex]]);
       await this.#recordBlock(hash, startedAt);
       await this.#mine(depth);
+      await this.#rebroadcastLost();
       return { txid, conflictTxid: conflict.txid, depth, confirmationsBefore };
     });
   }
 
-  /** Broadcasts again every payment that is neither in the mempool nor on the active chain (a reorg can drop one). */
-  async rebroadcastLost(): Promise<number> {
+  /**
+   * Broadcasts again every payment that is neither in the mempool nor on the active chain, as the payer's
+   * wallet would: after a reorganisation litecoind does not always take every cut transaction back.
+   */
+  rebroadcastLost(): Promise<number> {
+    return this.#chain.run(() => this.#rebroadcastLost());
+  }
+
+  async #rebroadcastLost(): Promise<number> {
     let sent = 0;
     for (const [txid, hex] of this.#sent) {
       const inMempool = await this.node.rpc('getmempoolentry', [txid]).then(() => true, () => false);
