@@ -15,6 +15,8 @@ import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import { CHECKOUT_STATUSES, checkoutDetail, listCheckouts, listPayouts, listStores, PAYOUT_STATUSES, parseListFilter } from './dashboard-lists';
 import { type DashboardMessages, dashboardMessages } from './dashboard-messages';
 import { dashboardKysely } from './dashboard-schema';
+import { escrowOverview, escrowPage } from './escrow-overview';
+import { shopperAccountsOverview, shopperAccountsPage } from './shopper-accounts-overview';
 import { csrfTokenMatches, DASHBOARD_SESSION_TTL_SECONDS, type DashboardSession, DashboardSessionStore } from './dashboard-sessions';
 import { checkoutDetailPage, checkoutsPage, messagePage, payoutsPage, queuePage, signInPage, type ViewContext } from './dashboard-views';
 import { QueueDepthSampler, readQueueDepthSamples } from './queue-depth-sampler';
@@ -348,6 +350,14 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       200,
       payoutsPage(context(req, res), { page, filter, query: queryRecord(req), stores, statuses: PAYOUT_STATUSES, payoutActions: deps.payoutActions !== undefined }),
     );
+  });
+
+  router.get('/escrow', async (req, res) => {
+    sendPage(res, 200, escrowPage(context(req, res), await escrowOverview(deps)));
+  });
+
+  router.get('/shopper-accounts', async (req, res) => {
+    sendPage(res, 200, shopperAccountsPage(context(req, res), await shopperAccountsOverview(deps)));
   });
 
   router.get('/charts', async (req, res) => {

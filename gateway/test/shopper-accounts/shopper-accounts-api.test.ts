@@ -291,3 +291,19 @@ describe('the hosted page offers the balance', () => {
     expect(crossSite.status).toBe(403);
   });
 });
+
+test('the dashboard lists accounts with balance, credit level and overdraft, and the latest movements', async () => {
+  const { id, accessCode } = await createAccount({ creditLevel: '700', label: 'Dashboard shopper' });
+  await pay(id, accessCode, (await createCheckout('300', {}, false)).body.id);
+  const page = await fetch(`${h.url}/dashboard/shopper-accounts?lang=en`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+  expect(page.status).toBe(200);
+  const body = await page.text();
+  const row = body.slice(body.indexOf(id), body.indexOf('</tr>', body.indexOf(id)));
+  expect(row).toContain('Dashboard shopper');
+  expect(row).toMatch(/-¥300|¥-300|−¥300/);
+  expect(row).toContain('¥700');
+  expect(body).toContain('data-testid="shopper-movements"');
+  expect(body).toContain('shopper_balance_hold');
+  expect((await fetch(`${h.url}/dashboard/shopper-accounts`, { redirect: 'manual' })).status).toBe(303);
+  expect(await (await fetch(`${h.url}/dashboard/shopper-accounts?lang=ja`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text()).toContain('与信枠');
+});
