@@ -1,4 +1,6 @@
+import { publishCheckoutUpdate } from '@coinstile/platform';
 import { sql } from 'kysely';
+import { SseClient } from '../pages/support/pages-harness';
 import { activeStoreWithKey, type GatewayHarness, OPERATOR_TOKEN, startHarness } from '../support/gateway-harness';
 import { invitationPath, inviteAndActivate, PORTAL_COOKIE, PortalClient } from './support/portal-client';
 import { openCheckout, payAndRelease } from './support/paid-order';
@@ -244,5 +246,69 @@ describe('store isolation', () => {
     expect((await owner.request('POST', '/store/api-keys', { scopes: 'root', _csrf: token })).status).toBe(400);
     expect((await owner.request('POST', '/store/webhooks', { url: 'ftp://x', _csrf: token })).status).toBe(400);
     expect((await owner.request('POST', '/store/users', { email: 'x@example.test', role: 'admin', _csrf: token })).status).toBe(400);
+  });
+});
+
+describe('live inbox stream', () => {
+  const orderEvents = (client: SseClient) => client.events.filter((e) => e.event === 'order').map((e) => ({ id: e.id, ...(JSON.parse(e.data) as { checkoutId: string; html: string }) }));
+
+  it('sends a release at once when its checkout update is published, once, resumable by Last-Event-ID', async () => {
+    const owner = new PortalClient(h.url);
+    await owner.signIn('owner-a@example.test', PASSWORD);
+    const cookie = { cookie: `${PORTAL_COOKIE}=${owner.cookie}` };
+    const inbox = await owner.get('/store/orders');
+    const streamPath = /data-inbox-stream="([^"]+)"/.exec(inbox.text)?.[1]?.replace(/&amp;/g, '&');
+    expect(streamPath).toMatch(/^\/store\/orders\/events\?after=[A-Za-z0-9_-]+&lang=en$/);
+    const checkoutId = await openCheckout(h, storeA.key, 'A-LIVE', [{ name: 'Hojicha', quantity: 1 }]);
+    const stream = await SseClient.open(`${h.url}${streamPath}`, cookie);
+    try {
+      expect(stream.status).toBe(200);
+      // The stream watches the store's open checkouts through the update hub.
+      const deadline = Date.now() + 10_000;
+      while (Number(((await h.runtime.redis.pubsub('NUMSUB', `coinstile:checkout-updates:${checkoutId}`)) as [string, number])[1]) === 0) {
+        if (Date.now() > deadline) throw new Error('the stream did not watch the checkout');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await payAndRelease(h, checkoutId);
+      const published = Date.now();
+      await publishCheckoutUpdate(h.runtime.redis, checkoutId);
+      // Well before the 5 s re-read: the published update did it.
+      await stream.waitFor((c) => orderEvents(c).length > 0, 2_500);
+      expect(Date.now() - published).toBeLessThan(2_500);
+      expect(stream.retry).toBe(3_000);
+      const [event] = orderEvents(stream);
+      expect(event?.checkoutId).toBe(checkoutId);
+      expect(event?.html).toContain('A-LIVE');
+      expect(event?.html).toMatch(/^<tr data-testid="order-row"/);
+      await publishCheckoutUpdate(h.runtime.redis, checkoutId);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(orderEvents(stream)).toHaveLength(1);
+
+      const resumed = await SseClient.open(`${h.url}/store/orders/events`, { ...cookie, 'Last-Event-ID': event!.id! });
+      const replayed = await SseClient.open(`${h.url}${streamPath}`, cookie);
+      try {
+        await replayed.waitFor((c) => orderEvents(c).length > 0);
+        expect(orderEvents(replayed).map((e) => e.checkoutId)).toEqual([checkoutId]);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(orderEvents(resumed)).toEqual([]);
+      } finally {
+        resumed.close();
+        replayed.close();
+      }
+    } finally {
+      stream.close();
+    }
+    // Another store's owner never hears of it; no session, no stream.
+    const ownerB = new PortalClient(h.url);
+    await ownerB.signIn('owner-b@example.test', PASSWORD);
+    const other = await SseClient.open(`${h.url}/store/orders/events`, { cookie: `${PORTAL_COOKIE}=${ownerB.cookie}` });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(other.status).toBe(200);
+      expect(orderEvents(other)).toEqual([]);
+    } finally {
+      other.close();
+    }
+    expect((await SseClient.open(`${h.url}/store/orders/events`)).status).toBe(401);
   });
 });
