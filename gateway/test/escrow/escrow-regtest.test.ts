@@ -316,3 +316,18 @@ test('the store cancels before acceptance: the payout is refunded and the shoppe
   expect([refused.status, refused.body.error.code]).toEqual([422, 'not_under_escrow']);
   await ledgerBalanced();
 }, 60_000);
+
+test('the operator dashboard shows held payouts with their deadlines, open disputes and refunds to send', async () => {
+  const held = await paidEscrowCheckout();
+  const disputed = await paidEscrowCheckout();
+  expect((await postForm(`${await acceptPathOf(disputed)}/dispute`, { reason: 'Wrong flavour <b>sent</b>' })).status).toBe(303);
+  const page = await fetch(`${gateway.listenUrl}/dashboard/escrow`, { headers: { authorization: `Bearer ${OPERATOR}` } });
+  expect(page.status).toBe(200);
+  const text = await page.text();
+  expect(text).toContain(held);
+  expect(text).toContain('data-testid="escrow-dispute"');
+  expect(text).toContain('Wrong flavour &lt;b&gt;sent&lt;/b&gt;');
+  expect(text).toContain('data-testid="escrow-refund"');
+  expect(text).toContain('data-testid="nav-escrow"');
+  expect((await fetch(`${gateway.listenUrl}/dashboard/escrow`, { redirect: 'manual' })).status).not.toBe(200);
+}, 60_000);
