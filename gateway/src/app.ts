@@ -9,6 +9,7 @@ import type { CheckoutService } from './checkouts/checkout-service';
 import { qrRouter } from './checkouts/qr-router';
 import type { GatewayServices } from './gateway-services';
 import type { StoreService } from './stores/store-service';
+import type { VoucherService } from './vouchers/voucher-service';
 import { checkoutsRouter, storesRouter } from './http/routes';
 import { docsRouter } from './openapi/docs-router';
 
@@ -25,6 +26,8 @@ export interface HostedPageDeps {
   readonly config: Config;
   /** Per-IP request budget; public routes put it first. */
   readonly ipLimit: RequestHandler;
+  /** Voucher PINs applied from the page (absent: the page offers no voucher form). */
+  readonly vouchers?: VoucherService;
 }
 
 /** Builds the hosted checkout page's router (`/pay/{id}` and its assets, SSE, asset choice, requote). */
@@ -71,7 +74,7 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   app.use(docsRouter(deps.config.publicUrl));
   app.use(express.json({ limit: REQUEST_BODY_LIMIT, strict: true }));
   app.use(qrRouter(services.checkouts, ipLimit));
-  if (opts.hostedPages) app.use(opts.hostedPages({ checkouts: services.checkouts, stores: services.stores, config: deps.config, ipLimit }));
+  if (opts.hostedPages) app.use(opts.hostedPages({ checkouts: services.checkouts, stores: services.stores, config: deps.config, ipLimit, vouchers: services.vouchers }));
   for (const router of opts.routers ?? []) app.use(router);
 
   app.use('/v1', authenticate({ apiKeys: services.apiKeys, operator: services.operatorAuth, limiter: services.limiter, carrierKeys: services.escrow.carrierKeys }));

@@ -1,5 +1,5 @@
 import { CRYPTO_ASSET_CODES, type CheckoutId, type CryptoAsset, type StoreId } from '@coinstile/core';
-import { CheckoutRepository, type Database, PaymentRepository } from '@coinstile/platform';
+import { CheckoutRepository, CheckoutTenderRepository, type Database, PaymentRepository } from '@coinstile/platform';
 import type { HostedCheckoutSnapshot } from './hosted-checkout-view';
 
 /** What the hosted page needs to know about a store (the gateway's `StoreService` provides it). */
@@ -18,6 +18,8 @@ export interface HostedStoreDirectory {
 export class HostedCheckoutReader {
   readonly #checkouts: CheckoutRepository;
   readonly #payments: PaymentRepository;
+  /** Read only: the page lists tenders, applying and releasing them is the services' business. */
+  readonly #tenders: CheckoutTenderRepository;
 
   constructor(
     db: Database,
@@ -25,14 +27,15 @@ export class HostedCheckoutReader {
   ) {
     this.#checkouts = new CheckoutRepository(db);
     this.#payments = new PaymentRepository(db);
+    this.#tenders = new CheckoutTenderRepository(db, []);
   }
 
   async load(id: CheckoutId): Promise<HostedCheckoutSnapshot | null> {
-    const [checkout, payments] = await Promise.all([this.#checkouts.findById(id), this.#payments.listForCheckout(id)]);
+    const [checkout, payments, tenders] = await Promise.all([this.#checkouts.findById(id), this.#payments.listForCheckout(id), this.#tenders.listOf(id)]);
     if (checkout === null) return null;
     const store = await this.stores.getCached(checkout.storeId);
     const hasWallet = (asset: CryptoAsset): boolean => store?.wallets[asset] !== undefined;
     const assetsOffered = checkout.assetsOffered.length > 0 ? checkout.assetsOffered.filter(hasWallet) : CRYPTO_ASSET_CODES.filter(hasWallet);
-    return { checkout, payments, storeName: store?.name ?? '', assetsOffered };
+    return { checkout, payments, storeName: store?.name ?? '', assetsOffered, tenders };
   }
 }

@@ -3,8 +3,11 @@ import {
   type CheckoutStatus,
   type CryptoAsset,
   cryptoAssetInfo,
+  fiatStillDueMinor,
   formatAmount,
   isLivePayment,
+  type Tender,
+  tenderedMinor,
 } from '@coinstile/core';
 import type { CheckoutRecord, PaymentRecord } from '@coinstile/platform';
 import { paymentQrSvg } from '@coinstile/wallet-verifier';
@@ -20,6 +23,8 @@ export interface HostedCheckoutSnapshot {
   readonly storeName: string;
   /** What the shopper may choose from: the checkout's offered assets, else every asset the store has a wallet for. */
   readonly assetsOffered: readonly CryptoAsset[];
+  /** Vouchers and balance applied to the price (their amounts and states). */
+  readonly tenders?: readonly Pick<Tender, 'amountMinor' | 'status'>[];
 }
 
 /**
@@ -109,6 +114,8 @@ export interface RenderContext {
   readonly paymentUri: (asset: CryptoAsset, address: string, amountBase: bigint) => string;
   /** Offer the shopper-balance form (shopper accounts are served by this gateway). */
   readonly offersBalance?: boolean;
+  /** Offer the voucher PIN form (vouchers are served by this gateway). */
+  readonly offersVouchers?: boolean;
 }
 
 /** Paths of the page's own endpoints, with the language kept. */
@@ -120,6 +127,7 @@ export function pagePaths(checkoutId: string, locale: Locale) {
     renewQuote: `${base}/quote?lang=${locale}`,
     events: `${base}/events?lang=${locale}`,
     payWithBalance: `${base}/balance?lang=${locale}`,
+    applyVoucher: `${base}/voucher?lang=${locale}`,
   };
 }
 
@@ -140,9 +148,9 @@ export async function renderCheckoutSection(snapshot: HostedCheckoutSnapshot, ct
 async function renderBody(kind: HostedPageKind, snapshot: HostedCheckoutSnapshot, ctx: RenderContext): Promise<SafeHtml> {
   switch (kind) {
     case 'choose_asset':
-      return html`${renderChooseAsset(snapshot, ctx)}${balanceForm(snapshot, ctx)}`;
+      return html`${renderChooseAsset(snapshot, ctx)}${voucherForm(snapshot, ctx)}${balanceForm(snapshot, ctx)}`;
     case 'pay':
-      return html`${await renderPay(snapshot, ctx)}${balanceForm(snapshot, ctx)}`;
+      return html`${await renderPay(snapshot, ctx)}${voucherForm(snapshot, ctx)}${balanceForm(snapshot, ctx)}`;
     case 'quote_expired':
       return renderQuoteExpired(snapshot, ctx);
     case 'processing':
@@ -196,6 +204,26 @@ function balanceForm(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): Safe
     <button type="submit" class="button primary" data-testid="pay-with-balance">${m.balanceSubmit}</button>
   </form>
   <p class="hint">${m.balanceHint}</p>
+</details>`;
+}
+
+/** Vouchers: apply a prepaid PIN to an unpaid checkout; shows what vouchers and balance already pay. */
+function voucherForm(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): SafeHtml | null {
+  if (ctx.offersVouchers !== true || snapshot.checkout.amountPaidBase > 0n) return null;
+  const m = ctx.messages;
+  const { priceMinor, currency } = snapshot.checkout;
+  const tenders = snapshot.tenders ?? [];
+  const applied =
+    tenderedMinor(tenders) > 0n
+      ? html`<p class="hint" data-testid="tenders-applied">${m.voucherApplied(formatFiat(tenderedMinor(tenders), currency, ctx.locale), formatFiat(fiatStillDueMinor(priceMinor, tenders), currency, ctx.locale))}</p>`
+      : null;
+  return html`${applied}<details class="panel tone-neutral voucher" data-testid="voucher-form">
+  <summary>${m.voucherTitle}</summary>
+  <form method="post" action="${pagePaths(snapshot.checkout.id, ctx.locale).applyVoucher}">
+    <label class="field"><span class="label">${m.voucherPinLabel}</span><input name="pin" required maxlength="24" inputmode="numeric" autocomplete="off" spellcheck="false"></label>
+    <button type="submit" class="button primary" data-testid="apply-voucher">${m.voucherSubmit}</button>
+  </form>
+  <p class="hint">${m.voucherHint}</p>
 </details>`;
 }
 

@@ -27,12 +27,14 @@ export function hostedPagesFor(runtime: ServiceRuntime, options: HostedPagesForG
     };
     const { stores, ...pageOptions } = options;
     const shopperAccounts = new ShopperAccountService({ db: runtime.db, clock: runtime.clock, random: runtime.random, checkouts: deps.checkouts });
+    const vouchers = deps.vouchers;
     const actions: HostedCheckoutActions = {
       chooseAsset: (id, asset) => deps.checkouts.chooseAsset(id, asset),
       renewQuote: (id) => deps.checkouts.renewQuote(id),
       // A mistyped account number is a wrong credential here, not a broken payment link.
       payWithBalance: (id, account, code) =>
         isId('acct', account.trim()) ? shopperAccounts.payCheckout(account.trim(), code, id) : Promise.reject(new UnauthenticatedError('The shopper account or its access code is not valid')),
+      ...(vouchers !== undefined ? { applyVoucher: (id: string, pin: string, ip: string) => vouchers.applyToCheckout(id, pin, ip) } : {}),
     };
     const pages = createHostedPagesRouter({
       db: runtime.db,

@@ -33,6 +33,8 @@ export interface HostedCheckoutActions {
   renewQuote(checkoutId: string): Promise<unknown>;
   /** Pays part or all of the checkout from a shopper account's balance (absent: the page offers no balance form). */
   payWithBalance?(checkoutId: string, accountId: string, accessCode: string): Promise<unknown>;
+  /** Applies a voucher PIN to the checkout, guarded per client IP and checkout (absent: no voucher form). */
+  applyVoucher?(checkoutId: string, pin: string, clientIp: string): Promise<unknown>;
 }
 
 export interface HostedPagesOptions {
@@ -125,7 +127,7 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
 
   const renderState = async (snapshot: HostedCheckoutSnapshot, locale: Locale, now: Date): Promise<RenderedState> => {
     const messages = messagesFor(locale);
-    const section = await renderCheckoutSection(snapshot, { locale, messages, now, paymentUri: deps.paymentUri, offersBalance: deps.checkouts.payWithBalance !== undefined });
+    const section = await renderCheckoutSection(snapshot, { locale, messages, now, paymentUri: deps.paymentUri, offersBalance: deps.checkouts.payWithBalance !== undefined, offersVouchers: deps.checkouts.applyVoucher !== undefined });
     return {
       key: viewKey(snapshot.checkout, now),
       final: isFinalView(snapshot.checkout, now),
@@ -224,6 +226,15 @@ export function createHostedPagesRouter(deps: HostedPagesDeps): HostedPages {
     if (deps.checkouts.payWithBalance === undefined) throw new PageNotFoundError();
     if (typeof account !== 'string' || typeof code !== 'string') throw new ValidationError('Enter the account number and access code', { field: 'account' });
     await deps.checkouts.payWithBalance(id, account, code);
+    res.redirect(303, pagePaths(id, localeOf(req)).page);
+  });
+
+  router.post('/pay/:id/voucher', requireSameOrigin(allowedOrigins), form, async (req, res) => {
+    const id = parseId('co', req.params.id);
+    const pin: unknown = (req.body as Record<string, unknown> | undefined)?.pin;
+    if (deps.checkouts.applyVoucher === undefined) throw new PageNotFoundError();
+    if (typeof pin !== 'string') throw new ValidationError('Enter the voucher PIN', { field: 'pin' });
+    await deps.checkouts.applyVoucher(id, pin, req.ip ?? 'unknown');
     res.redirect(303, pagePaths(id, localeOf(req)).page);
   });
 
@@ -328,6 +339,15 @@ function actionFailure(code: string): ActionFailure {
     case 'tender_not_applicable':
     case 'top_up_needs_crypto':
       return 'balance_refused';
+    case 'invalid_pin':
+    case 'voucher_not_found':
+    case 'voucher_not_activated':
+    case 'voucher_exhausted':
+    case 'voucher_expired':
+    case 'voucher_voided':
+      return 'voucher_refused';
+    case 'pin_attempts_locked':
+      return 'voucher_locked';
     default:
       return 'bad_request';
   }

@@ -11,6 +11,8 @@ export type ActionFailure =
   | 'cross_origin'
   | 'insufficient_balance'
   | 'balance_refused'
+  | 'voucher_refused'
+  | 'voucher_locked'
   | 'bad_request';
 
 /**
@@ -82,6 +84,11 @@ export interface Messages {
   readonly balanceAccountLabel: string;
   readonly balanceCodeLabel: string;
   readonly balanceSubmit: string;
+  readonly voucherTitle: string;
+  readonly voucherHint: string;
+  readonly voucherPinLabel: string;
+  readonly voucherSubmit: string;
+  readonly voucherApplied: (tendered: string, remaining: string) => string;
 }
 
 const en: Messages = {
@@ -154,6 +161,8 @@ const en: Messages = {
     cross_origin: 'The request did not come from this payment page.',
     insufficient_balance: 'Your balance (with your credit level) cannot pay anything more. Pay the rest in crypto.',
     balance_refused: 'The account number or access code is not right, or the account cannot pay this checkout.',
+    voucher_refused: 'This PIN is not right, or the voucher cannot pay this checkout (not activated, used up, expired or in another currency).',
+    voucher_locked: 'Too many wrong PINs. Please wait a while before trying again.',
     bad_request: 'The request was not understood.',
   },
   backToPayment: 'Back to the payment page',
@@ -163,6 +172,11 @@ const en: Messages = {
   balanceAccountLabel: 'Account number (acct_…)',
   balanceCodeLabel: 'Access code',
   balanceSubmit: 'Use my balance',
+  voucherTitle: 'Pay with a prepaid voucher',
+  voucherHint: 'Enter the 16-digit PIN of an activated voucher. It pays as much as it holds; several vouchers can be combined, and you pay the rest in crypto.',
+  voucherPinLabel: 'Voucher PIN',
+  voucherSubmit: 'Apply voucher',
+  voucherApplied: (tendered, remaining) => `Vouchers and balance pay ${tendered}. Left to pay in crypto: ${remaining}.`,
 };
 
 const ja: Messages = {
@@ -235,6 +249,8 @@ const ja: Messages = {
     cross_origin: 'このお支払いページからのリクエストではありません。',
     insufficient_balance: '残高（与信枠を含む）ではこれ以上お支払いできません。残りは暗号資産でお支払いください。',
     balance_refused: 'アカウント番号かアクセスコードが正しくないか、このアカウントではこのお支払いができません。',
+    voucher_refused: 'PINが正しくないか、このプリペイドカードではこのお支払いができません（未有効化・使用済み・期限切れ・通貨違い）。',
+    voucher_locked: '誤ったPINの入力が多すぎます。しばらくしてから再度お試しください。',
     bad_request: 'リクエストを理解できませんでした。',
   },
   backToPayment: 'お支払いページに戻る',
@@ -244,6 +260,11 @@ const ja: Messages = {
   balanceAccountLabel: 'アカウント番号（acct_…）',
   balanceCodeLabel: 'アクセスコード',
   balanceSubmit: '残高を使う',
+  voucherTitle: 'プリペイドカードで支払う',
+  voucherHint: '有効化済みのプリペイドカードの16桁のPINを入力してください。残高の範囲でお支払いでき、複数枚を組み合わせることもできます。残りは暗号資産でお支払いください。',
+  voucherPinLabel: 'プリペイドカードのPIN',
+  voucherSubmit: 'カードを使う',
+  voucherApplied: (tendered, remaining) => `プリペイドカードと残高で${tendered}をお支払い済みです。暗号資産でのお支払い残額：${remaining}`,
 };
 
 const CATALOGUE: Readonly<Record<Locale, Messages>> = { en, ja };

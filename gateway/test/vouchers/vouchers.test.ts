@@ -192,3 +192,38 @@ test('bad input is a 4xx: malformed PIN, wrong check digit, unknown batch', asyn
   expect((await h.request('POST', '/v1/voucher-batches', { token: OPERATOR_TOKEN, body: { count: 0, faceValue: '1', currency: 'JPY', expiresAt: new Date().toISOString() } })).status).toBe(400);
   expect(parseId('co', await checkout('100'))).toBeTruthy();
 });
+
+test('the hosted page applies a PIN (same-origin form post) and shows what vouchers pay, in English and Japanese', async () => {
+  const { pins } = await issue(1, '1000');
+  await activate(pins[0]!);
+  const id = await checkout('4980');
+  const page = await h.request('GET', `/pay/${id}`);
+  expect(page.text).toContain('data-testid="voucher-form"');
+  const post = (pin: string, lang = 'en') =>
+    fetch(`${h.url}/pay/${id}/voucher?lang=${lang}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://pay.example.test' },
+      body: new URLSearchParams({ pin }).toString(),
+    });
+  const crossSite = await fetch(`${h.url}/pay/${id}/voucher`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    body: new URLSearchParams({ pin: pins[0]! }).toString(),
+  });
+  expect(crossSite.status).toBe(403);
+  const wrong = await post('4111111111111111');
+  expect(wrong.status).toBe(404);
+  const typo = await post('4111111111111112', 'ja');
+  expect(typo.status).toBe(400);
+  expect(await typo.text()).toContain('PINが正しくないか');
+  const applied = await post(pins[0]!);
+  expect(applied.status).toBe(303);
+  const after = await h.request('GET', `/pay/${id}`);
+  expect(after.text).toContain('data-testid="tenders-applied"');
+  expect(after.text).toMatch(/Vouchers and balance pay .*1,000\. Left to pay in crypto: .*3,980\./);
+  const ja = await h.request('GET', `/pay/${id}?lang=ja`);
+  expect(ja.text).toContain('プリペイドカードと残高で');
+  expect((await h.request('GET', `/v1/checkouts/${id}`, { token: store.key })).body.payment.amountDue).toBe('0.00044223');
+});
