@@ -1,3 +1,5 @@
+import { assertNever } from '@coinstile/core';
+
 /**
  * What each chain looked like over the run, recorded by the runner (the only miner and the only one to
  * reorganise), so that a release can be compared with the moment its payment reached the confirmations
@@ -61,6 +63,8 @@ export class LitecoinTimeline {
           tip = change.fromHeight - 1;
           break;
         }
+        default:
+          assertNever(change, 'chain change');
       }
       for (const [txid, confirmations] of required) {
         if (reached.has(txid)) continue;

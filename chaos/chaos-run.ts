@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
+import { assertNever } from '@coinstile/core';
 import { startHardhat, startLitecoind, startPostgres, startRedis, type HardhatNode, type LitecoinRegtest, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { CoinstileFleet, FLEET_MEMBERS, type FleetMemberName } from './coinstile-fleet';
 import { checkInvariants, type DoubleSpendRecord } from './chaos-invariants';
@@ -188,6 +189,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     if (ok) rmSync(runDir, { recursive: true, force: true });
+    else out(`chaos: the logs of every Coinstile process are kept in ${runDir}`);
   }
 }
 
@@ -277,6 +279,8 @@ function pay(litecoin: LitecoinChaos, evm: EvmChaos, checkout: CreatedCheckout):
       return evm.payEth(checkout.address, checkout.amountDue);
     case 'USDC':
       return evm.payUsdc(checkout.address, checkout.amountDue);
+    default:
+      return assertNever(checkout.asset, 'asset');
   }
 }
 
@@ -356,6 +360,8 @@ async function inject(fault: Fault, ctx: FaultContext, result: FaultResult, rest
     case 'webhook-outage':
       ctx.receiver.outage(fault.durationMs);
       return;
+    default:
+      assertNever(fault, 'fault');
   }
 }
 
@@ -373,6 +379,8 @@ function describeFault(fault: Fault): string {
       return 'Litecoin double spend on a new branch';
     case 'webhook-outage':
       return `webhook receiver answers 500 for ${fault.durationMs} ms`;
+    default:
+      return assertNever(fault, 'fault');
   }
 }
 
