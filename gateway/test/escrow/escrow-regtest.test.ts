@@ -331,3 +331,15 @@ test('the operator dashboard shows held payouts with their deadlines, open dispu
   expect(text).toContain('data-testid="nav-escrow"');
   expect((await fetch(`${gateway.listenUrl}/dashboard/escrow`, { redirect: 'manual' })).status).not.toBe(200);
 }, 60_000);
+
+test('store policy: escrow settings are validated, and byDefault escrows checkouts that do not say', async () => {
+  expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { autoAcceptDays: 0 } })).status).toBe(400);
+  expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { inspection: 'neighbour' } })).status).toBe(400);
+  const patched = await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { byDefault: true } });
+  expect(patched.body.policy.escrow).toEqual({ byDefault: true, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale' });
+  const order = async (body: Record<string, unknown>) => (await call('POST', '/v1/checkouts', storeKey, { orderId: `P-${Math.random()}`, amount: '100', currency: 'JPY', ...body })).body;
+  // The store's cache of its policy is short-lived; wait until the change shows.
+  await waitUntil('the new policy', async () => (await order({})).escrow === true, 40_000);
+  expect((await order({ escrow: false })).escrow).toBe(false);
+  await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { byDefault: false } });
+}, 60_000);
