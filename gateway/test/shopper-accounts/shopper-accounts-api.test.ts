@@ -1,5 +1,6 @@
 import { SettlementProcessor } from '@coinstile/merchant-payouts';
-import { type CheckoutId, fiatValueOfCrypto, parseAmount, parseFiatCurrency, shopperBalance } from '@coinstile/core';
+import { type CheckoutId, fiatValueOfCrypto, parseAmount, parseFiatCurrency, shopperBalance, type ShopperAccountId, storePayable, type StoreId } from '@coinstile/core';
+import { creditRefundToShopperBalance } from '@coinstile/platform';
 import { sql } from 'kysely';
 import { activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, startHarness, storeBody } from '../support/gateway-harness';
 
@@ -306,4 +307,29 @@ test('the dashboard lists accounts with balance, credit level and overdraft, and
   expect(body).toContain('shopper_balance_hold');
   expect((await fetch(`${h.url}/dashboard/shopper-accounts`, { redirect: 'manual' })).status).toBe(303);
   expect(await (await fetch(`${h.url}/dashboard/shopper-accounts?lang=ja`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text()).toContain('与信枠');
+});
+
+test('a refund paid into the balance (the refund flow\'s port) debits the store and credits the shopper once', async () => {
+  const { id, accessCode } = await createAccount({ creditLevel: '500' });
+  await pay(id, accessCode, (await createCheckout('500', {}, false)).body.id);
+  const deps = { db: h.runtime.db, clock: h.runtime.clock, random: h.runtime.random };
+  const input = { accountId: id as ShopperAccountId, storeId: storeId as StoreId, checkoutId: null, currency: parseFiatCurrency('JPY'), amountMinor: 800n, from: 'payable' as const, dedupeKey: `shopper_refund:test-${id}` };
+  const first = await h.runtime.db.transaction((trx) => creditRefundToShopperBalance(trx, deps, input));
+  expect(first).toEqual({ balanceAfterMinor: 300n, booked: true });
+  const again = await h.runtime.db.transaction((trx) => creditRefundToShopperBalance(trx, deps, input));
+  expect(again).toEqual({ balanceAfterMinor: 300n, booked: false });
+  const s = await statement(id, accessCode);
+  expect(s.body).toMatchObject({ balance: '300', overdraft: '0' });
+  expect(s.body.history.data[0]).toMatchObject({ reason: 'refund', amount: '800' });
+  const payable = await h.runtime.db.kysely
+    .selectFrom('ledger_entries')
+    .innerJoin('ledger_postings', 'ledger_postings.id', 'ledger_entries.posting_id')
+    .select(['ledger_entries.amount'])
+    .where('ledger_postings.dedupe_key', '=', input.dedupeKey)
+    .where('ledger_entries.account', '=', storePayable(storeId as StoreId))
+    .execute();
+  expect(payable).toEqual([{ amount: '800' }]);
+  const usd = { ...input, currency: parseFiatCurrency('USD'), dedupeKey: `shopper_refund:usd-${id}` };
+  await expect(h.runtime.db.transaction((trx) => creditRefundToShopperBalance(trx, deps, usd))).rejects.toMatchObject({ code: 'currency_mismatch' });
+  await expectLedgerBalanced();
 });

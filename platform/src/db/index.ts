@@ -35,11 +35,13 @@ export {
 } from './checkout-tender-repository';
 export { changeVoucher, lockVoucher, voucherFromRow, voucherTenderSource } from './voucher-rows';
 export {
+  creditRefundToShopperBalance,
   lockShopperAccount,
   SHOPPER_ACCOUNT_COLUMNS,
   shopperAccountFromRow,
   shopperBalanceMinor,
   shopperBalanceTenderSource,
   TopUpNotPayableFromBalanceError,
+  type RefundToShopperBalanceInput,
   type ShopperAccountRecord,
 } from './shopper-account-rows';

@@ -18,7 +18,9 @@ import {
   TenderNotApplicableError,
   assertAllowsMovement,
   type CheckoutId,
+  creditRefundToBalance,
   DomainRuleError,
+  type StoreId,
 } from '@coinstile/core';
 import { type Kysely, sql } from 'kysely';
 import type { TenderSource } from './checkout-tender-repository';
@@ -138,4 +140,45 @@ export function shopperBalanceTenderSource(deps: { readonly db: Database; readon
       ]);
     },
   };
+}
+
+export interface RefundToShopperBalanceInput {
+  readonly accountId: ShopperAccountId;
+  /** The refunding store: its payable (or escrow) owes that much less. */
+  readonly storeId: StoreId;
+  readonly checkoutId: CheckoutId | null;
+  readonly currency: FiatCurrency;
+  readonly amountMinor: bigint;
+  readonly from: 'payable' | 'escrow';
+  /** Names the refund (e.g. `shopper_refund:rf_…`): a retried call books it once. */
+  readonly dedupeKey: string;
+}
+
+/**
+ * The refund flow's port into shopper balances, inside the caller's transaction: locks the account, checks
+ * it may be credited in `currency` (core's `creditRefundToBalance`), books the posting (store payable or
+ * escrow → shopper balance) and `shopper.balance_credited` (reason `refund`). A dedupe key already booked
+ * books nothing (`booked: false`).
+ */
+export async function creditRefundToShopperBalance(
+  trx: Kysely<DB>,
+  deps: { readonly db: Database; readonly clock: Clock; readonly random: RandomSource },
+  input: RefundToShopperBalanceInput,
+): Promise<{ readonly balanceAfterMinor: bigint; readonly booked: boolean }> {
+  const { account, balanceMinor } = await lockShopperAccount(trx, input.accountId);
+  // A retry of a booked refund is a no-op, even if the account has since been closed.
+  const already = await trx.selectFrom('ledger_postings').select('id').where('dedupe_key', '=', input.dedupeKey).executeTakeFirst();
+  if (already !== undefined) return { balanceAfterMinor: balanceMinor, booked: false };
+  const meta = {
+    postingId: nextId('lp', deps.clock, deps.random),
+    dedupeKey: input.dedupeKey,
+    occurredAt: deps.clock.now(),
+    storeId: input.storeId,
+    ...(input.checkoutId !== null ? { checkoutId: input.checkoutId } : {}),
+  };
+  const refund = creditRefundToBalance(account, balanceMinor, { meta, storeId: input.storeId, currency: input.currency, amountMinor: input.amountMinor, from: input.from, checkoutId: input.checkoutId });
+  const booked = await appendPostings(trx, [refund.posting]);
+  if (booked.size === 0) return { balanceAfterMinor: balanceMinor, booked: false };
+  await new OutboxRepository(deps.db).append(trx, [refund.message]);
+  return { balanceAfterMinor: refund.balanceAfterMinor, booked: true };
 }
