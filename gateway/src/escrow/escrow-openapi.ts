@@ -33,7 +33,7 @@ export const ESCROW_OPENAPI: OpenApiFragment = {
         requestBody: { required: true, content: jsonContent('CreateCarrierRequest') },
         responses: { '201': { description: 'The carrier' }, ...errorResponses('400', '401', '403', '409', '413', '429') },
       },
-      get: { summary: 'The registered carriers (operator)', security: OPERATOR_SECURITY, responses: { ...ok('Carriers'), ...errorResponses('401', '403', '429') } },
+      get: { summary: 'The registered carriers (any credential: stores pick their shipments\' carrier here)', security: [...OPERATOR_SECURITY, ...STORE_KEY_SECURITY], responses: { ...ok('Carriers'), ...errorResponses('401', '429') } },
     },
     '/v1/carriers/{id}/api-keys': {
       post: {

@@ -1,7 +1,7 @@
 import { parseAmount, parseId, ValidationError } from '@coinstile/core';
 import { IdempotencyRepository, type Database } from '@coinstile/platform';
 import { type Request, type Response, Router } from 'express';
-import { requireCarrierScope, requireOperator, requireStoreScope } from '../auth/principal';
+import { principalOf, requireCarrierScope, requireOperator, requireStoreScope } from '../auth/principal';
 import { IdempotencyKeyInUseError, requestHash } from '../checkouts/checkout-service';
 import { idempotencyKeyOf } from '../http/routes';
 import { validate } from '../http/validate';
@@ -68,7 +68,7 @@ async function idempotent(
 
 /**
  * The escrow API (mounted after `/v1` authentication):
- * - operator: carriers and their keys, escrow holds, disputes (resolve), refunds (mark sent);
+ * - operator: carriers and their keys (any caller lists the registry), escrow holds, disputes (resolve), refunds (mark sent);
  * - store keys: register a shipment (`checkouts:write`), read an order's escrow (`checkouts:read`), cancel
  *   an escrowed order before acceptance (`checkouts:write`), list its shipments;
  * - carrier keys (`shipments`): report `in_transit` / `delivered` on their shipments.
@@ -85,8 +85,9 @@ export function createEscrowRouter(deps: EscrowRouterDeps): Router {
     res.status(201).json(carrierView(await escrow.createCarrier(body)));
   });
 
+  // The registry is public to every caller: stores pick the carrier of their shipments from it.
   router.get('/v1/carriers', async (_req, res) => {
-    requireOperator(res);
+    principalOf(res);
     res.json({ data: (await escrow.listCarriers()).map(carrierView), nextCursor: null });
   });
 

@@ -77,6 +77,7 @@ const ACCESS_RULES: readonly AccessRule[] = [
   { match: '* /accept', access: pub },
   { match: '* /refunds', access: pub },
   { match: '* /v1/carriers', access: operator },
+  { match: 'GET /v1/carriers$', access: { kind: 'any-credential' } },
   { match: '* /v1/escrow-holds', access: operator },
   { match: '* /v1/disputes', access: operator },
   { match: '* /v1/refunds', access: operator },

@@ -190,6 +190,8 @@ test('escrow checkout → paid on regtest → reserved → shipment → carrier 
   // The same request again replays the answer; no second shipment exists.
   const replay = await call('POST', `/v1/checkouts/${checkoutId}/shipments`, storeKey, body, { 'idempotency-key': `ship-${checkoutId}` });
   expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body.id]).toEqual([201, 'true', shipped.body.id]);
+  expect((await call('GET', '/v1/carriers', storeKey)).body.data).toEqual([expect.objectContaining({ id: carrierId, code: 'yamato' })]);
+  expect((await call('POST', '/v1/carriers', storeKey, { code: 'sagawa', name: 'Sagawa' })).status).toBe(403);
   expect((await call('GET', '/v1/shipments', storeKey)).body.data.filter((s: { checkoutId: string }) => s.checkoutId === checkoutId)).toHaveLength(1);
 
   // Only the carrier reports on its shipment.
