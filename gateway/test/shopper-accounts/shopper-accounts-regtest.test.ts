@@ -3,6 +3,8 @@ import { startPayouts } from '@coinstile/merchant-payouts';
 import { startLitecoind, type LitecoinRegtest } from '@coinstile/testkit';
 import { startVerifier } from '@coinstile/wallet-verifier';
 import { sql } from 'kysely';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../merchant-payouts/test/support/pipeline-fixtures';
+import { startWebhookDelivery, verifyWebhookSignature } from '../../src';
 import { activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, startHarness, storeBody } from '../support/gateway-harness';
 
 /**
@@ -15,28 +17,40 @@ let node: LitecoinRegtest;
 let h: GatewayHarness;
 let storeId: string;
 let storeKey: string;
+let receiver: WebhookReceiver;
+let webhookSecret: string;
 const JPY = parseFiatCurrency('JPY');
 const ltc = (text: string): bigint => parseAmount(text, 'LTC');
 
 beforeAll(async () => {
   node = await startLitecoind();
   try {
-    h = await startHarness({ rateLimits: { key: 1_000_000, operator: 1_000_000, ip: 1_000_000 }, env: { LTC_RPC_URL: node.rpcUrl, LTC_NETWORK: 'regtest' } });
+    h = await startHarness({
+      rateLimits: { key: 1_000_000, operator: 1_000_000, ip: 1_000_000 },
+      env: { LTC_RPC_URL: node.rpcUrl, LTC_NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: 'true' },
+    });
     await startVerifier(h.runtime, { service: { pollIntervalMs: 100 } });
     startPayouts(h.runtime, { relayPollIntervalMs: 20 });
+    startWebhookDelivery(h.runtime, { pollIntervalMs: 50 });
+    receiver = await startWebhookReceiver();
     ({ storeId, key: storeKey } = await activeStoreWithKey(
       h,
-      ['checkouts:read', 'checkouts:write'],
+      ['checkouts:read', 'checkouts:write', 'webhooks:write'],
       storeBody({ wallets: { LTC: { xpub: keys.ltcTpub } }, policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0', expiryMinutes: 30 } }),
     ));
+    const endpoint = await h.request('POST', '/v1/webhooks', { token: storeKey, body: { url: receiver.url, eventTypes: ['shopper.balance_credited', 'shopper.balance_debited'] } });
+    if (endpoint.status !== 201) throw new Error(`webhook ${endpoint.status} ${endpoint.text}`);
+    webhookSecret = endpoint.body.secret as string;
   } catch (err) {
     await h?.stop();
+    await receiver?.close();
     await node.stop();
     throw err;
   }
 }, 180_000);
 afterAll(async () => {
   await h?.stop();
+  await receiver?.close();
   await node?.stop();
 });
 
@@ -54,7 +68,7 @@ async function statement(id: string, accessCode: string): Promise<any> {
   return res.body;
 }
 
-test('top-up in LTC, then balance into the overdraft + LTC with an over-payment: released once, credits booked, ledger balanced per currency', async () => {
+test('top-up in LTC, then balance into the overdraft + LTC with an over-payment: released once, credits booked, ledger balanced per currency, signed webhooks to the store', async () => {
   const created = await h.request('POST', '/v1/shopper-accounts', { token: OPERATOR_TOKEN, body: { currency: 'JPY', creditLevel: '2000', topUpStoreId: storeId } });
   expect(created.status).toBe(201);
   const { id, accessCode } = created.body as { id: string; accessCode: string };
@@ -120,4 +134,15 @@ test('top-up in LTC, then balance into the overdraft + LTC with an over-payment:
   expect(await accountBalance(shopperBalance(id as never))).toBe((2000n - overCreditMinor).toString());
   const release = await sql<{ fee_minor: string }>`SELECT fee_minor::text FROM order_releases WHERE checkout_id = ${sale.body.id}`.execute(db);
   expect(await accountBalance(storePayable(storeId as StoreId))).toBe((-(8000n - BigInt(release.rows[0]!.fee_minor))).toString());
+
+  // The store's webhook endpoint heard every balance movement its checkouts caused, signed.
+  const shopperHooks = () => receiver.received.map((r) => ({ r, event: JSON.parse(r.rawBody) as { type: string; data: { reason: string; accountId: string } } }));
+  await waitUntil(async () => shopperHooks().length >= 3, 20_000, 'three shopper webhooks');
+  expect(shopperHooks().map(({ event }) => `${event.type}/${event.data.reason}`).sort()).toEqual(
+    ['shopper.balance_credited/over_payment', 'shopper.balance_credited/top_up', 'shopper.balance_debited/checkout_spend'].sort(),
+  );
+  for (const { r, event } of shopperHooks()) {
+    expect(event.data.accountId).toBe(id);
+    expect(verifyWebhookSignature(r.rawBody, r.headers['coinstile-signature'] as string, webhookSecret)).toBe(true);
+  }
 }, 120_000);
