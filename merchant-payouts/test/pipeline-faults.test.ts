@@ -12,18 +12,25 @@ import { pipelineKysely } from '../src';
 import { insertStore, settleCheckout, startWebhookReceiver, waitUntil, type WebhookReceiver } from './support/pipeline-fixtures';
 
 /**
- * The reliability target: checkouts settle while worker processes (relay + pipeline + webhook delivery)
- * are SIGKILLed at random and restarted, and Redis and Postgres are each killed -9 and restarted. At the
- * end every settled checkout has exactly one release, exactly one payout and one settlement posting, the
- * ledger balances per currency, and the store received every order.released (repeats allowed, always
- * with the same event id and the same signed body).
+ * The reliability target (issue #6): 2,000 checkouts settle while worker processes (relay + pipeline +
+ * webhook delivery) are SIGKILLed at random and restarted, and Redis and Postgres are each killed -9 and
+ * restarted, all while releases are in flight. At the end every settled checkout has exactly one release,
+ * exactly one payout and one settlement posting, the ledger balances per currency, and the store received
+ * every order.released (repeats allowed, always with the same event id and the same signed body).
  */
-const CHECKOUTS = 1_000;
+const CHECKOUTS = 2_000;
 const WORKERS = 3;
+/** Kills that must land while releases are in flight (some released, not all), beside Redis' and Postgres'. */
+const MIN_KILLS_MID_RELEASE = 5;
+/** A worker is killed only once it has run this long after start-up. */
+const MIN_LIFETIME_MS = 600;
 
 interface Worker {
   child: ChildProcess;
   exited: Promise<void>;
+  spawnedAt: number;
+  /** When the child reported its pipeline started (undefined: still starting). */
+  readyAt?: number;
 }
 
 describe('pipeline exactly once under faults', () => {
@@ -35,6 +42,7 @@ describe('pipeline exactly once under faults', () => {
   let databaseUrl: string;
   const workers = new Set<Worker>();
   let spawned = 0;
+  const startUpMs: number[] = [];
   const chaosLog: string[] = [];
 
   function spawnWorker(): Worker {
@@ -52,7 +60,11 @@ describe('pipeline exactly once under faults', () => {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     spawned += 1;
-    const worker: Worker = { child, exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+    const worker: Worker = { child, exited: new Promise((resolve) => child.once('exit', () => resolve())), spawnedAt: Date.now() };
+    child.once('message', () => {
+      worker.readyAt = Date.now();
+      startUpMs.push(worker.readyAt - worker.spawnedAt);
+    });
     workers.add(worker);
     void worker.exited.then(() => workers.delete(worker));
     return worker;
@@ -106,7 +118,7 @@ describe('pipeline exactly once under faults', () => {
     const assets = ['BTC', 'LTC', 'ETH'] as const;
     const settling = (async () => {
       let n = 0;
-      const lanes = Array.from({ length: 4 }, async () => {
+      const lanes = Array.from({ length: 8 }, async () => {
         while (n < CHECKOUTS) {
           while (hold) await hold;
           const i = n++;
@@ -127,40 +139,62 @@ describe('pipeline exactly once under faults', () => {
               await new Promise((r) => setTimeout(r, 200));
             }
           }
-          await new Promise((r) => setTimeout(r, 10));
         }
       });
       await Promise.all(lanes);
+      chaosLog.push(`all ${CHECKOUTS} checkouts settled after ${Date.now() - startedAt} ms`);
     })();
 
-    // Chaos: kill -9 a random worker every 0.7–1.5 s (and start a new one), Redis at ~25 %, Postgres at ~55 %.
+    // Chaos while releases are in flight: every 0.7–1.5 s kill -9 a random worker (one that has run
+    // MIN_LIFETIME_MS since it started its pipeline) and start a new one; Redis once a quarter of the
+    // checkouts are settled, Postgres past 55 %. A fault is dealt only after releases have advanced since the
+    // previous one, so on a slow machine (workers take seconds to start) the faults still interleave with
+    // work instead of keeping the pipeline down until the chaos ends. It goes on after the last checkout
+    // settles until enough kills have landed mid-release.
     let redisKilled = false;
     let postgresKilled = false;
     let workerKills = 0;
+    let killsMidRelease = 0;
+    let releasedAtLastFault = 0;
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    while (settled < CHECKOUTS) {
+    const releasedNow = async (): Promise<number> => {
+      try {
+        return Number((await sql<{ n: string }>`select count(*) as n from order_releases`.execute(db.kysely)).rows[0]!.n);
+      } catch {
+        return -1; // Postgres restarting
+      }
+    };
+    for (;;) {
+      const released = await releasedNow();
+      const midRelease = released > releasedAtLastFault && released < CHECKOUTS;
+      if (settled >= CHECKOUTS && redisKilled && postgresKilled && (killsMidRelease >= MIN_KILLS_MID_RELEASE || released >= CHECKOUTS)) break;
+      if (Date.now() - startedAt > 200_000) throw new Error(`chaos made no headway in 200 s:\n${chaosLog.join('\n')}`);
       await pause(700 + Math.random() * 800);
-      const victims = [...workers];
+      const victims = [...workers].filter((w) => w.readyAt !== undefined && Date.now() - w.readyAt >= MIN_LIFETIME_MS);
       const victim = victims[Math.floor(Math.random() * victims.length)];
-      if (victim) {
+      if (victim && midRelease) {
         await kill9(victim);
         workerKills += 1;
+        killsMidRelease += 1;
+        releasedAtLastFault = released;
       }
       while (workers.size < WORKERS) spawnWorker();
-      if (!redisKilled && settled >= CHECKOUTS * 0.25) {
+      if (!redisKilled && settled >= CHECKOUTS * 0.25 && midRelease) {
         redisKilled = true;
         await redis.kill9();
-        chaosLog.push(`redis kill -9 at ${settled} settled (${Date.now() - startedAt} ms)`);
+        releasedAtLastFault = released;
+        chaosLog.push(`redis kill -9 at ${settled} settled, ${released} released (${Date.now() - startedAt} ms)`);
         await pause(700);
         await redis.restart();
       }
-      if (!postgresKilled && settled >= CHECKOUTS * 0.55) {
+      if (redisKilled && !postgresKilled && settled >= CHECKOUTS * 0.55 && midRelease) {
         postgresKilled = true;
         let release!: () => void;
         hold = new Promise((r) => (release = r));
         await waitUntil(() => busyLanes === 0, 10_000, 'the settling lanes to park');
         await postgres.kill9();
-        chaosLog.push(`postgres kill -9 at ${settled} settled (${Date.now() - startedAt} ms)`);
+        releasedAtLastFault = released;
+        chaosLog.push(`postgres kill -9 at ${settled} settled, ${released} released (${Date.now() - startedAt} ms)`);
         await pause(700);
         await postgres.restart();
         hold = undefined;
@@ -179,8 +213,14 @@ describe('pipeline exactly once under faults', () => {
         () => undefined,
       );
     }, 3000);
-    chaosLog.push(`${workerKills} worker kill -9s, ${spawned} worker processes started, ${settleErrors} settle attempts failed during outages`);
+    const sortedStartUps = [...startUpMs].sort((a, b) => a - b);
+    chaosLog.push(
+      `${workerKills} worker kill -9s (${killsMidRelease} while releases were in flight), ${spawned} worker processes started ` +
+        `(start-up median ${sortedStartUps[Math.floor(sortedStartUps.length / 2)]} ms), ${settleErrors} settle attempts failed during outages; ` +
+        `chaos ended after ${Date.now() - startedAt} ms`,
+    );
     expect(redisKilled && postgresKilled).toBe(true);
+    expect(killsMidRelease).toBeGreaterThanOrEqual(MIN_KILLS_MID_RELEASE);
 
     const k = pipelineKysely(db);
     const count = async (query: ReturnType<typeof sql<{ n: string }>>) => Number((await query.execute(db.kysely)).rows[0]!.n);
@@ -245,5 +285,5 @@ describe('pipeline exactly once under faults', () => {
     const released = await k.selectFrom('order_releases').select('event_id').execute();
     expect(released.every((r) => bodiesByEvent.has(r.event_id))).toBe(true);
     chaosLog.push(`${receiver.received.length} webhook requests for ${bodiesByEvent.size} events (${receiver.received.length - bodiesByEvent.size} repeats)`);
-  }, 150_000);
+  }, 300_000);
 });
