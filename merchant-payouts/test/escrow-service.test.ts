@@ -292,3 +292,13 @@ test('fx conversion closes per currency after a full refund is sent', async () =
   expect(await balanceOf(fxConversion(), 'JPY')).toBe(before);
   await expectBalancedAndReconciled();
 });
+
+test("another store's read of an order is not found and opens nothing", async () => {
+  const storeId = await insertStore(db, { feeBps: 150, feeFixedMinor: 10n });
+  const checkoutId = await settleCheckout(db, storeId, { priceMinor: 10_000n, spreadBps: 0, escrow: true });
+  await processor.process(checkoutId);
+  const stranger = await insertStore(db);
+  await expect(escrow.holdOfCheckout(checkoutId, stranger)).rejects.toMatchObject({ httpStatus: 404 });
+  expect(await db.kysely.selectFrom('escrow_holds').select('id').where('checkout_id', '=', checkoutId).execute()).toEqual([]);
+  expect((await escrow.holdOfCheckout(checkoutId, storeId)).status).toBe('reserved');
+});

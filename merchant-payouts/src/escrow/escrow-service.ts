@@ -18,6 +18,7 @@ import {
   nextId,
   NotFoundError,
   type OutboxMessage,
+  type PayoutId,
   parseId,
   parseRate,
   type Posting,
@@ -207,9 +208,12 @@ export class EscrowService {
     return this.deps.db.transaction(async (trx) => (await this.#openHolds(trx, null, limit)).length);
   }
 
-  /** The hold of a checkout (opened now if its payout is reserved and it has none yet). */
+  /**
+   * The hold of a checkout (opened now if its payout is reserved and it has none yet). With `storeId`, the
+   * checkout of another store is not found, and nothing is opened for it.
+   */
   async holdOfCheckout(checkoutIdText: string, storeId?: StoreId): Promise<EscrowHoldView> {
-    const checkoutId = parseId('co', checkoutIdText);
+    const checkoutId = storeId === undefined ? parseId('co', checkoutIdText) : await this.assertCheckoutOfStore(storeId, checkoutIdText);
     const row = await this.deps.db.transaction(async (trx) => {
       await this.#openHolds(trx, checkoutId, 1);
       return this.#holdRow(trx, { checkoutId }, false);
@@ -371,7 +375,10 @@ export class EscrowService {
     return this.#command({ checkoutId, storeId: input.storeId }, { type: 'cancel_by_store' }, { cancelReason: reason });
   }
 
-  /** Accepts every delivered hold whose deadline passed (at most `limit`); how many it accepted. */
+  /**
+   * Accepts every delivered hold whose deadline passed (at most `limit`); how many it accepted. One hold
+   * that fails does not hold up the others: they are accepted, then the failures are thrown together.
+   */
   async acceptOverdue(limit = 200): Promise<number> {
     const now = this.deps.clock.now();
     const due = await this.deps.db.kysely
@@ -383,10 +390,16 @@ export class EscrowService {
       .limit(limit)
       .execute();
     let accepted = 0;
+    const failures: unknown[] = [];
     for (const { id } of due) {
-      const hold = await this.#command({ holdId: id as EscrowHoldId }, { type: 'tick' });
-      if (hold.status === 'accepted') accepted += 1;
+      try {
+        const hold = await this.#command({ holdId: id as EscrowHoldId }, { type: 'tick' });
+        if (hold.status === 'accepted') accepted += 1;
+      } catch (err) {
+        failures.push(err);
+      }
     }
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} overdue escrow holds could not be accepted (${accepted} were)`);
     return accepted;
   }
 
@@ -560,6 +573,8 @@ export class EscrowService {
     if (updated === undefined) throw new Error(`escrow hold ${row.id} changed under its lock`);
 
     const checkout = await trx.selectFrom('checkouts').select(['order_id', 'asset']).where('id', '=', row.checkout_id).executeTakeFirstOrThrow();
+    // Only a settled checkout is released and escrowed, and a settled checkout has its asset.
+    if (checkout.asset === null) throw new Error(`escrowed checkout ${row.checkout_id} has no asset`);
     const messages: OutboxMessage[] = [];
     const postings: Posting[] = [];
     const meta = (kind: string) => ({
@@ -568,7 +583,7 @@ export class EscrowService {
       occurredAt: now,
       storeId: next.storeId,
       checkoutId: next.checkoutId,
-      payoutId: row.payout_id as never,
+      payoutId: row.payout_id as PayoutId,
     });
     const { releaseMinor, refundFromEscrowMinor, refundFeeMinor } = decision.money;
     const refundMinor = refundFromEscrowMinor + refundFeeMinor;
@@ -588,7 +603,7 @@ export class EscrowService {
       if (payout === undefined) throw new Error(`payout ${row.payout_id} of escrow hold ${row.id} is not reserved`);
       const event: PayoutEvent = {
         type: 'payout.scheduled',
-        payoutId: row.payout_id as never,
+        payoutId: row.payout_id as PayoutId,
         storeId: next.storeId,
         checkoutId: next.checkoutId,
         orderId: checkout.order_id,
@@ -620,7 +635,7 @@ export class EscrowService {
           reason: next.status === 'cancelled' ? 'cancelled_by_store' : next.resolution === 'refund_full' ? 'dispute_refund_full' : 'dispute_refund_partial',
           currency: next.currency,
           refund_minor: refundMinor.toString(),
-          asset: checkout.asset ?? '',
+          asset: checkout.asset,
           rate_policy: escrowPolicyFromJson((store.policy as { escrow?: unknown } | null)?.escrow).refundRate,
           status: 'awaiting_address',
           created_at: now,
