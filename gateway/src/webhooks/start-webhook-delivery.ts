@@ -12,7 +12,7 @@ export interface StartWebhookDeliveryOptions {
   readonly resolver?: HostResolver;
   /** Fan-out jobs (batches) at once; default 4. */
   readonly fanoutConcurrency?: number;
-  /** Requests in flight at once; default 32. */
+  /** Requests in flight at once; default 128. */
   readonly sendConcurrency?: number;
   readonly pollIntervalMs?: number;
   /** Fan-out job lock; default 30 s. */

@@ -1,16 +1,25 @@
 import type { Logger } from 'pino';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './delivery-policy';
-import { sendWebhook } from './webhook-sender';
+import { sendWebhook, type WebhookAttemptResult } from './webhook-sender';
 import { signWebhookPayload, SIGNATURE_HEADER } from './webhook-signature';
 import type { SsrfPolicy } from './ssrf-guard';
 import type { ClaimedDelivery, WebhookStore } from './webhook-store';
+
+interface PendingSuccess {
+  readonly delivery: ClaimedDelivery;
+  readonly startedAt: Date;
+  readonly result: WebhookAttemptResult;
+}
+
+/** Successful attempts recorded per transaction at most. */
+const SUCCESSES_PER_COMMIT = 1_000;
 
 export interface WebhookDispatcherOptions {
   readonly store: WebhookStore;
   readonly ssrf: SsrfPolicy;
   readonly logger: Logger;
   readonly policy?: Partial<DeliveryPolicy>;
-  /** Requests in flight at once; default 32. */
+  /** Requests in flight at once; default 128. */
   readonly concurrency?: number;
   /** Idle poll interval; `wake()` cuts it short. Default 250 ms. */
   readonly pollIntervalMs?: number;
@@ -25,7 +34,12 @@ export class WebhookDispatcher {
   readonly policy: DeliveryPolicy;
   readonly #concurrency: number;
   readonly #pollIntervalMs: number;
+  /** Requests being sent (each holds one of `concurrency` slots). */
   readonly #inFlight = new Set<Promise<void>>();
+  /** Answered attempts being written. */
+  readonly #recordings = new Set<Promise<void>>();
+  readonly #successes: (PendingSuccess & { resolve(): void; reject(err: unknown): void })[] = [];
+  #recording = false;
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
@@ -33,7 +47,7 @@ export class WebhookDispatcher {
 
   constructor(private readonly opts: WebhookDispatcherOptions) {
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...opts.policy };
-    this.#concurrency = opts.concurrency ?? 32;
+    this.#concurrency = opts.concurrency ?? 128;
     this.#pollIntervalMs = opts.pollIntervalMs ?? 250;
   }
 
@@ -54,12 +68,14 @@ export class WebhookDispatcher {
     this.wake();
     await this.#loop;
     await Promise.all(this.#inFlight);
+    await Promise.all(this.#recordings);
   }
 
   /** Claims and sends one round of due deliveries; resolves when they are all recorded (tests, sweeps). */
   async dispatchOnce(): Promise<number> {
     const claimed = await this.#claim(this.#concurrency);
     await Promise.all(claimed.map((d) => this.#deliver(d)));
+    await Promise.all(this.#recordings);
     return claimed.length;
   }
 
@@ -88,7 +104,17 @@ export class WebhookDispatcher {
       },
       this.opts.ssrf,
     );
+    // The request's slot is free once it is answered; its lease keeps it from other dispatchers until recorded.
+    const recording: Promise<void> = this.#record(delivery, startedAt, result).finally(() => this.#recordings.delete(recording));
+    this.#recordings.add(recording);
+  }
+
+  async #record(delivery: ClaimedDelivery, startedAt: Date, result: WebhookAttemptResult): Promise<void> {
     try {
+      if (result.outcome === 'succeeded') {
+        await this.#recordSuccess({ delivery, startedAt, result });
+        return;
+      }
       const next = await this.opts.store.recordAttempt(delivery, startedAt, result, this.policy);
       if (next !== 'succeeded') {
         this.opts.logger.info({ deliveryId: delivery.id, endpointId: delivery.endpointId, attempt: delivery.attempts + 1, httpStatus: result.httpStatus, error: result.error, next }, 'webhook attempt failed');
@@ -99,13 +125,43 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Group commit of successes: the ones that arrive while a commit is running are written together by
+   * the next one, so a burst of thousands of deliveries costs a handful of transactions, not thousands.
+   */
+  #recordSuccess(success: PendingSuccess): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#successes.push({ ...success, resolve, reject });
+      // Answers read in the same turn of the event loop join this commit.
+      if (!this.#recording) {
+        this.#recording = true;
+        setImmediate(() => void this.#flushSuccesses());
+      }
+    });
+  }
+
+  async #flushSuccesses(): Promise<void> {
+    while (this.#successes.length > 0) {
+      const batch = this.#successes.splice(0, SUCCESSES_PER_COMMIT);
+      try {
+        await this.opts.store.recordSuccesses(batch);
+        for (const s of batch) s.resolve();
+      } catch (err) {
+        for (const s of batch) s.reject(err);
+      }
+    }
+    this.#recording = false;
+  }
+
   async #run(): Promise<void> {
     let failures = 0;
     while (this.#running) {
       this.#woken = false;
       const free = this.#concurrency - this.#inFlight.size;
       let claimed: ClaimedDelivery[] = [];
-      if (free > 0) {
+      // Claim when a quarter of the slots are free (or none is busy): a claim query per finished request
+      // would cost more than the requests under a burst.
+      if (free >= Math.ceil(this.#concurrency / 4) || (free > 0 && this.#inFlight.size === 0)) {
         try {
           claimed = await this.#claim(free);
           failures = 0;

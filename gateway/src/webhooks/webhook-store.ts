@@ -352,6 +352,40 @@ export class WebhookStore {
   }
 
   /**
+   * Records many successful attempts in one transaction (three statements, whatever their number): the
+   * dispatcher's group commit. The same rows as `recordAttempt` writes for a success.
+   */
+  async recordSuccesses(successes: readonly { delivery: ClaimedDelivery; startedAt: Date; result: WebhookAttemptResult }[]): Promise<void> {
+    if (successes.length === 0) return;
+    const now = this.clock.now();
+    const rows = successes.map(({ delivery, startedAt, result }) => ({
+      id: delivery.id,
+      attempt: delivery.attempts + 1,
+      started_at: startedAt.toISOString(),
+      outcome: result.outcome,
+      http_status: result.httpStatus,
+      latency_ms: result.latencyMs,
+      response_body: result.responseBody === null ? null : result.responseBody.slice(0, 2048),
+    }));
+    const endpointIds = [...new Set(successes.map((s) => s.delivery.endpointId))];
+    await this.db.transaction(async (trx) => {
+      const values = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(
+        id text, attempt integer, started_at timestamptz, outcome text, http_status integer, latency_ms integer, response_body text)`;
+      await sql`
+        INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, outcome, http_status, latency_ms, response_body, error)
+        SELECT v.id, v.attempt, v.started_at, v.outcome, v.http_status, v.latency_ms, v.response_body, NULL FROM ${values}
+        ON CONFLICT (delivery_id, attempt) DO NOTHING`.execute(trx);
+      await sql`
+        UPDATE webhook_deliveries d SET
+          status = 'succeeded', attempts = v.attempt, lease_until = NULL, next_attempt_at = NULL, last_attempt_at = v.started_at,
+          http_status = v.http_status, latency_ms = v.latency_ms, response_body = v.response_body, error = NULL, updated_at = ${now}
+        FROM ${values}
+        WHERE d.id = v.id`.execute(trx);
+      await webhookKysely(trx).updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', 'in', endpointIds).where('consecutive_failures', '>', 0).execute();
+    });
+  }
+
+  /**
    * Records one attempt and decides what follows: success ends the delivery and resets the endpoint's
    * failure count; a failure schedules the next attempt (backoff with jitter) or, past the give-up
    * window, marks the delivery `failed`. An endpoint failing `disableAfterConsecutiveFailures` times in

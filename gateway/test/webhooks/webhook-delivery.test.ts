@@ -2,6 +2,7 @@ import { createLogger, migrateToLatest, openDatabase, type Database } from '@coi
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
 import { sql } from 'kysely';
 import { retryDelayMs, verifyWebhookSignature, WebhookDispatcher, WebhookStore, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../../src/webhooks';
+import { webhookKysely } from '../../src/webhooks/webhook-schema';
 import { event, insertStore, ManualClock, newId, random, startReceiver, type Receiver } from './webhook-fixtures';
 
 const logger = createLogger({ logLevel: 'silent' });
@@ -123,6 +124,42 @@ describe('webhook delivery (Postgres-driven)', () => {
     clock.advance(3_600_000);
     await dispatcher.dispatchOnce();
     expect(sent()).toContain(`${a}:order.released`);
+  });
+
+  test('a burst through the running dispatcher: every delivery sent once, successes recorded in group commits, the failure count reset', async () => {
+    // The default request bound: 128 requests at once on a loaded test machine can take more than 500 ms.
+    const { store, dispatcher } = setup({ timeoutMs: DEFAULT_DELIVERY_POLICY.timeoutMs });
+    const storeId = await insertStore(db);
+    const { view } = await store.createEndpoint(storeId, { url: receiver.url, eventTypes: ['order.released'], description: '' });
+    const k = webhookKysely(db.kysely);
+    await k.updateTable('webhook_endpoints').set({ consecutive_failures: 2 }).where('id', '=', view.id).execute();
+    const checkoutIds = Array.from({ length: 300 }, () => newId('co'));
+    expect(await store.fanOutMany(checkoutIds.map((id) => event(storeId, id, 'order.released')))).toBe(300);
+    receiver.received.length = 0;
+    receiver.respond = () => 200;
+    let commits = 0;
+    const recordSuccesses = store.recordSuccesses.bind(store);
+    store.recordSuccesses = async (successes) => {
+      commits++;
+      return recordSuccesses(successes);
+    };
+    dispatcher.start();
+    const deadline = Date.now() + 30_000;
+    const succeeded = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from webhook_deliveries where endpoint_id = ${view.id} and status = 'succeeded'`.execute(db.kysely)).rows[0]!.n);
+    while ((await succeeded()) < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await dispatcher.stop();
+
+    expect(await succeeded()).toBe(300);
+    expect(receiver.received.map((r) => r.headers['coinstile-event-id']).sort()).toEqual(checkoutIds.map((id) => `${id}:order.released`).sort());
+    expect(commits).toBeLessThan(300);
+    const attempts = await sql<{ outcome: string; attempt: number; http_status: number }>`
+      select a.outcome, a.attempt, a.http_status from webhook_delivery_attempts a join webhook_deliveries d on d.id = a.delivery_id where d.endpoint_id = ${view.id}`.execute(db.kysely);
+    expect(attempts.rows).toHaveLength(300);
+    expect(attempts.rows.every((a) => a.outcome === 'succeeded' && a.attempt === 1 && a.http_status === 200)).toBe(true);
+    const rows = await k.selectFrom('webhook_deliveries').select(['attempts', 'lease_until', 'next_attempt_at']).where('endpoint_id', '=', view.id).execute();
+    expect(rows.every((r) => r.attempts === 1 && r.lease_until === null && r.next_attempt_at === null)).toBe(true);
+    expect((await k.selectFrom('webhook_endpoints').select('consecutive_failures').where('id', '=', view.id).executeTakeFirstOrThrow()).consecutive_failures).toBe(0);
   });
 
   test('an endpoint failing persistently is disabled with an operator notice; redelivery after re-enabling', async () => {
