@@ -8,6 +8,12 @@ import type { ChainCursor } from './utxo-chain-follower';
 export interface ChainFollower {
   start(): Promise<void>;
   syncOnce(): Promise<void>;
+  /**
+   * Waits up to `timeoutMs` for the node to have a block beyond the cursor, returning as soon as it has
+   * one (a long poll on the node): the pause between rounds without the poll interval's latency. Without
+   * it the service sleeps.
+   */
+  waitForNextBlock?(timeoutMs: number): Promise<void>;
   readonly cursor: ChainCursor | undefined;
   readonly nodeTipHeight: number | null;
 }
@@ -43,7 +49,7 @@ export interface ChainFollowerServiceOptions {
 
 /**
  * Runs one chain's follower: waits for the chain's follower lock (standby), then follows in rounds every
- * `pollIntervalMs` until stopped or until the lock is lost (back to standby, a fresh follower next term).
+ * `pollIntervalMs` (or at once when the follower's `waitForNextBlock` sees a new block) until stopped or until the lock is lost (back to standby, a fresh follower next term).
  * A failed round (node unreachable, database down) is retried with exponential backoff and jitter.
  */
 export class ChainFollowerService implements LifecycleComponent {
@@ -146,7 +152,11 @@ export class ChainFollowerService implements LifecycleComponent {
           if (this.#failures > 0) this.logger.info({ chain: this.chain, failures: this.#failures }, 'chain follower recovered');
           this.#failures = 0;
           this.#lastError = null;
-          await sleep((this.options.pollIntervalMs ?? 250) - (Date.now() - began), signal);
+          const pause = (this.options.pollIntervalMs ?? 250) - (Date.now() - began);
+          if (pause > 0 && !signal.aborted) {
+            if (follower.waitForNextBlock) await follower.waitForNextBlock(pause);
+            else await sleep(pause, signal);
+          }
         } catch (err) {
           this.#failures++;
           this.#lastError = err instanceof Error ? err.message : String(err);

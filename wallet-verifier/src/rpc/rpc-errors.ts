@@ -45,6 +45,7 @@ export class RpcMethodError extends ChainRpcError {
 }
 
 /** Bitcoin Core RPC error codes the verifier acts on (`rpc/protocol.h`). */
+export const RPC_METHOD_NOT_FOUND = -32601;
 export const RPC_INVALID_ADDRESS_OR_KEY = -5;
 export const RPC_INVALID_PARAMETER = -8;
 export const RPC_IN_WARMUP = -28;
