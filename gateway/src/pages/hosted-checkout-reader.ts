@@ -22,7 +22,7 @@ export class HostedCheckoutReader {
   readonly #tenders: CheckoutTenderRepository;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly stores: HostedStoreDirectory,
   ) {
     this.#checkouts = new CheckoutRepository(db);
@@ -31,11 +31,17 @@ export class HostedCheckoutReader {
   }
 
   async load(id: CheckoutId): Promise<HostedCheckoutSnapshot | null> {
-    const [checkout, payments, tenders] = await Promise.all([this.#checkouts.findById(id), this.#payments.listForCheckout(id), this.#tenders.listOf(id)]);
+    const [checkout, payments, tenders, link] = await Promise.all([
+      this.#checkouts.findById(id),
+      this.#payments.listForCheckout(id),
+      this.#tenders.listOf(id),
+      this.db.kysely.selectFrom('checkouts').select(['purpose', 'shopper_account_id']).where('id', '=', id).executeTakeFirst(),
+    ]);
     if (checkout === null) return null;
     const store = await this.stores.getCached(checkout.storeId);
     const hasWallet = (asset: CryptoAsset): boolean => store?.wallets[asset] !== undefined;
     const assetsOffered = checkout.assetsOffered.length > 0 ? checkout.assetsOffered.filter(hasWallet) : CRYPTO_ASSET_CODES.filter(hasWallet);
-    return { checkout, payments, storeName: store?.name ?? '', assetsOffered, tenders };
+    const shopperLink = link?.shopper_account_id ? { purpose: link.purpose } : null;
+    return { checkout, payments, storeName: store?.name ?? '', assetsOffered, tenders, shopperLink };
   }
 }

@@ -25,6 +25,8 @@ export interface HostedCheckoutSnapshot {
   readonly assetsOffered: readonly CryptoAsset[];
   /** Vouchers and balance applied to the price (their amounts and states). */
   readonly tenders?: readonly Pick<Tender, 'amountMinor' | 'status'>[];
+  /** The shopper account the checkout is linked to: `sale` (an over-payment is credited to it) or its `top_up`. */
+  readonly shopperLink?: { readonly purpose: 'sale' | 'top_up' } | null;
 }
 
 /**
@@ -194,7 +196,8 @@ function renderChooseAsset(snapshot: HostedCheckoutSnapshot, ctx: RenderContext)
 
 /** Shopper accounts: pay part or all of an unpaid checkout from a balance, with the account number and access code. */
 function balanceForm(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): SafeHtml | null {
-  if (ctx.offersBalance !== true || snapshot.checkout.amountPaidBase > 0n) return null;
+  // A top-up is what credits the balance: it is paid in crypto only.
+  if (ctx.offersBalance !== true || snapshot.checkout.amountPaidBase > 0n || snapshot.shopperLink?.purpose === 'top_up') return null;
   const m = ctx.messages;
   return html`<details class="panel tone-neutral balance" data-testid="balance-form">
   <summary>${m.balanceTitle}</summary>
@@ -307,7 +310,8 @@ function amountReceived(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): S
 function overpaidNote(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): SafeHtml | null {
   const { asset, amountPaidBase, amountDueBase, exception } = snapshot.checkout;
   if (exception !== 'paid_over' || asset === null || amountDueBase === null) return null;
-  return html`<p class="note" data-testid="overpaid-note">${ctx.messages.overpaidNote(formatCrypto(amountPaidBase, asset), formatCrypto(amountDueBase, asset))}</p>`;
+  const note = snapshot.shopperLink?.purpose === 'sale' ? ctx.messages.overpaidToBalanceNote : ctx.messages.overpaidNote;
+  return html`<p class="note" data-testid="overpaid-note">${note(formatCrypto(amountPaidBase, asset), formatCrypto(amountDueBase, asset))}</p>`;
 }
 
 function renderProcessing(snapshot: HostedCheckoutSnapshot, ctx: RenderContext): SafeHtml {

@@ -55,6 +55,7 @@ export interface Messages {
   readonly settledTitle: string;
   readonly settledBody: (store: string) => string;
   readonly overpaidNote: (paid: string, due: string) => string;
+  readonly overpaidToBalanceNote: (paid: string, due: string) => string;
   readonly expiredTitle: string;
   readonly expiredBody: string;
   readonly expiredPartialNote: (paid: string) => string;
@@ -127,6 +128,7 @@ const en: Messages = {
   settledTitle: 'Paid — thank you',
   settledBody: (store) => `Your payment is confirmed. ${store} has your order.`,
   overpaidNote: (paid, due) => `You sent ${paid}, more than the ${due} due. Contact the store about the difference.`,
+  overpaidToBalanceNote: (paid, due) => `You sent ${paid}, more than the ${due} due. The difference is credited to your account balance.`,
   expiredTitle: 'This checkout has expired',
   expiredBody: 'It was not paid in full in time. Do not send anything to its address. Return to the store to start again.',
   expiredPartialNote: (paid) => `We received ${paid} before it expired. Contact the store with your order number to get it back.`,
@@ -215,6 +217,7 @@ const ja: Messages = {
   settledTitle: 'お支払い完了 — ありがとうございました',
   settledBody: (store) => `お支払いが確認されました。ご注文は${store}に届いています。`,
   overpaidNote: (paid, due) => `お支払い額${due}に対し${paid}が送金されました。差額についてはストアにお問い合わせください。`,
+  overpaidToBalanceNote: (paid, due) => `お支払い額${due}に対し${paid}が送金されました。差額はアカウントの残高に加算されます。`,
   expiredTitle: 'このお支払いは期限切れです',
   expiredBody: '期限内に全額のお支払いがありませんでした。このアドレスには送金しないでください。ストアに戻って、もう一度お手続きください。',
   expiredPartialNote: (paid) => `期限前に${paid}を受け取っています。返金については注文番号を添えてストアにお問い合わせください。`,

@@ -191,8 +191,11 @@ test('settlement credits a top-up (the overdraft is repaid first; nothing is rel
   const topUp = await h.request('POST', `/v1/shopper-accounts/${id}/top-ups`, { body: { accessCode, amount: '3000', asset: 'LTC' } });
   expect(topUp.status).toBe(201);
   expect(topUp.body).toMatchObject({ status: 'new', currency: 'JPY', payment: { asset: 'LTC' } });
-  // A top-up is paid in crypto only.
+  // A top-up is paid in crypto only: refused by the API, and its page offers no balance.
   expect((await pay(id, accessCode, topUp.body.id)).body.error.code).toBe('top_up_needs_crypto');
+  const topUpPage = await (await fetch(`${h.url}/pay/${topUp.body.id}`)).text();
+  expect(topUpPage).toContain('data-testid="state-pay"');
+  expect(topUpPage).not.toContain('data-testid="balance-form"');
 
   const sale = await createCheckout('4980', { shopperAccountId: id });
   expect(sale.status).toBe(201);

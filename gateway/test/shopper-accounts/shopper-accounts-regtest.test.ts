@@ -111,6 +111,8 @@ test('top-up in LTC, then balance into the overdraft + LTC with an over-payment:
   await waitUntil(async () => (await statement(id, accessCode)).history.data.length === 3, 10_000, 'the over-payment credit');
 
   const overCreditMinor = fiatValueOfCrypto(overBase, 'LTC', JPY, paid.body.checkout.payment.rate);
+  // The hosted page tells the shopper where the difference went.
+  expect(await (await fetch(`${h.url}/pay/${sale.body.id}?lang=en`)).text()).toContain('The difference is credited to your account balance.');
   expect(overCreditMinor).toBeGreaterThan(0n);
   const final = await statement(id, accessCode);
   expect(final.history.data.map((e: { reason: string }) => e.reason)).toEqual(['over_payment', 'checkout_spend', 'top_up']);
