@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashedAsset } from '../http/server-pages';
 
 /**
  * The dashboard's stylesheet and script, served from memory under content-hashed names (the CSP allows
@@ -92,10 +92,5 @@ const SCRIPT = `(function(){
 })();
 `;
 
-function hashed(name: string, ext: string, body: string, type: string) {
-  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { path: `/assets/${name}.${hash}.${ext}`, body, type } as const;
-}
-
-export const DASHBOARD_STYLES = hashed('dashboard', 'css', STYLES, 'text/css; charset=utf-8');
-export const DASHBOARD_SCRIPT = hashed('dashboard', 'js', SCRIPT, 'text/javascript; charset=utf-8');
+export const DASHBOARD_STYLES = hashedAsset('dashboard', 'css', STYLES, 'text/css; charset=utf-8');
+export const DASHBOARD_SCRIPT = hashedAsset('dashboard', 'js', SCRIPT, 'text/javascript; charset=utf-8');

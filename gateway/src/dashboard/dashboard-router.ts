@@ -5,8 +5,9 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError, parseId, typ
 import type { SourceStatus } from '@coinstile/fx-oracle';
 import { createQueue, PIPELINE_QUEUES, type ServiceRuntime } from '@coinstile/platform';
 import type { Queue } from 'bullmq';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { OperatorAuthenticator } from '../auth/operator-auth';
+import { cookieValue, formBodyParser, serveHashedAssets } from '../http/server-pages';
 import { negotiateLocale } from '../pages/locale';
 import type { RateLimiter } from '../rate-limit/rate-limiter';
 import { chainTips, DAY_MS, detectionLatency, settledVolumePerHour } from './chart-data';
@@ -105,14 +106,6 @@ function originHost(origin: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 function stringField(body: unknown, name: string): string | undefined {
@@ -246,13 +239,8 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
   };
 
   const router = Router();
-  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
-
-  for (const asset of [DASHBOARD_STYLES, DASHBOARD_SCRIPT]) {
-    router.get(asset.path, (_req, res) => {
-      res.set({ 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' }).send(asset.body);
-    });
-  }
+  router.use(formBodyParser());
+  serveHashedAssets(router, [DASHBOARD_STYLES, DASHBOARD_SCRIPT]);
 
   router.get('/sign-in', (req, res) => {
     const ctx = context(req, res);

@@ -2,6 +2,7 @@ import { isCryptoAsset, isFiatCurrency } from '@coinstile/core';
 import { formatCrypto, formatFiat } from '../pages/format';
 import { html, type SafeHtml } from '../pages/html';
 import { LOCALES, type Locale } from '../pages/locale';
+import { pageDocument } from '../http/server-pages';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
 import type { CheckoutDetail, CheckoutRow, ListFilter, Page, PayoutRow } from './dashboard-lists';
 import { type DashboardMessages, dashboardMessages, formatAge } from './dashboard-messages';
@@ -63,28 +64,16 @@ export function renderPage(ctx: ViewContext, options: { title: string; section: 
   const langs = html`<span class="lang">${LOCALES.map(
     (l) => html`<a href="${withLang(ctx.selfPath, l)}" lang="${l}" aria-current="${l === ctx.locale ? 'true' : 'false'}" data-testid="lang-${l}">${dashboardMessages(l).languageName}</a>`,
   )}</span>`;
-  return html`<!doctype html>
-<html lang="${ctx.locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
-<meta name="robots" content="noindex, nofollow">
-<title>${options.title} · ${m.title}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ctx.basePath}${DASHBOARD_STYLES.path}">
-<script src="${ctx.basePath}${DASHBOARD_SCRIPT.path}" defer></script>
-</head>
-<body>
-<header class="top"><span class="brand">${m.title}</span>${nav}${langs}${signOut}</header>
-<main id="main">
-${options.flash ? html`<p class="flash" role="status" data-testid="flash">${options.flash}</p>` : null}
+  return pageDocument({
+    locale: ctx.locale,
+    title: `${options.title} · ${m.title}`,
+    stylesheetUrl: `${ctx.basePath}${DASHBOARD_STYLES.path}`,
+    scriptUrl: `${ctx.basePath}${DASHBOARD_SCRIPT.path}`,
+    header: html`<span class="brand">${m.title}</span>${nav}${langs}${signOut}`,
+    main: html`${options.flash ? html`<p class="flash" role="status" data-testid="flash">${options.flash}</p>` : null}
 ${options.error ? html`<p class="error" role="alert" data-testid="error">${options.error}</p>` : null}
-${options.main}
-</main>
-</body>
-</html>
-`.value;
+${options.main}`,
+  });
 }
 
 export function signInPage(ctx: ViewContext, options: { next: string; error: string | null }): string {

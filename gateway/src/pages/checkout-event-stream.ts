@@ -2,6 +2,7 @@ import type { Clock } from '@coinstile/core';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { CheckoutUpdateHub } from './checkout-update-hub';
+import { startEventStream, writeEventChunk } from './event-stream-response';
 import { type HostedCheckoutSnapshot, nextTimeBoundary } from './hosted-checkout-view';
 
 /** One rendering of the checkout section, as the stream sends it. */
@@ -33,8 +34,6 @@ export interface CheckoutStreamOptions {
   readonly onEnd: () => void;
 }
 
-/** A client that stops reading is cut off before its buffer grows past this. */
-const MAX_BUFFERED_BYTES = 1 << 20;
 /** Re-read a little after a deadline so the checkout is past it on any clock rounding. */
 const BOUNDARY_SLACK_MS = 250;
 
@@ -61,16 +60,7 @@ export class CheckoutEventStream {
     private readonly options: CheckoutStreamOptions,
   ) {
     this.#lastKey = lastEventId;
-    res.status(200);
-    res.set({
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store, no-transform',
-      Connection: 'keep-alive',
-      // nginx and similar proxies otherwise buffer the stream.
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    this.#write(`retry: ${options.timing.retryMs}\n\n`);
+    startEventStream(res, options.timing.retryMs);
     res.on('close', () => this.#cleanup());
     this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), options.timing.heartbeatMs);
     this.#lifetime = setTimeout(() => this.end(), options.timing.maxStreamMs);
@@ -145,14 +135,9 @@ export class CheckoutEventStream {
   }
 
   #write(chunk: string): void {
-    if (this.#ended) return;
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
-      this.options.logger.warn('hosted page stream cut off: the client stopped reading');
-      this.#cleanup();
-      this.res.destroy();
-      return;
-    }
-    this.res.write(chunk);
+    if (this.#ended || writeEventChunk(this.res, chunk)) return;
+    this.options.logger.warn('hosted page stream cut off: the client stopped reading');
+    this.#cleanup();
   }
 
   #cleanup(): void {

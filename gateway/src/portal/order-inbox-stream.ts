@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { StreamTiming } from '../pages/checkout-event-stream';
 import type { CheckoutUpdateHub } from '../pages/checkout-update-hub';
+import { startEventStream, writeEventChunk } from '../pages/event-stream-response';
 import { encodeReleaseCursor, type ReleaseCursor, type ReleasedOrder } from './portal-orders';
 
 export interface OrderInboxStreamOptions {
@@ -21,8 +22,6 @@ export interface OrderInboxStreamOptions {
 }
 
 const BATCH = 50;
-/** A client that stops reading is cut off before its buffer grows past this. */
-const MAX_BUFFERED_BYTES = 1 << 20;
 
 /**
  * Serves a store's live orders inbox as Server-Sent Events: each order released after `start` is sent
@@ -48,10 +47,7 @@ export class OrderInboxStream {
     private readonly options: OrderInboxStreamOptions,
   ) {
     this.#cursor = start;
-    res.status(200);
-    res.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.flushHeaders();
-    this.#write(`retry: ${options.timing.retryMs}\n\n`);
+    startEventStream(res, options.timing.retryMs);
     res.on('close', () => this.#cleanup());
     this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), options.timing.heartbeatMs);
     this.#lifetime = setTimeout(() => this.end(), options.timing.maxStreamMs);
@@ -116,14 +112,9 @@ export class OrderInboxStream {
   }
 
   #write(chunk: string): void {
-    if (this.#ended) return;
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
-      this.options.logger.warn('store portal inbox stream cut off: the client stopped reading');
-      this.#cleanup();
-      this.res.destroy();
-      return;
-    }
-    this.res.write(chunk);
+    if (this.#ended || writeEventChunk(this.res, chunk)) return;
+    this.options.logger.warn('store portal inbox stream cut off: the client stopped reading');
+    this.#cleanup();
   }
 
   #cleanup(): void {

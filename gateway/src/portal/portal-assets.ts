@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { DASHBOARD_STYLES } from '../dashboard/dashboard-assets';
+import { hashedAsset } from '../http/server-pages';
 
 /** The portal's additions to the dashboard's stylesheet (the same look, phone-first layout). */
 const PORTAL_STYLES = `
@@ -56,11 +56,6 @@ const PORTAL_SCRIPT = `(function(){
   });
 })();
 `;
-
-function hashedAsset(name: string, ext: string, body: string, type: string) {
-  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { path: `/assets/${name}.${hash}.${ext}`, body, type } as const;
-}
 
 export const PORTAL_STYLESHEET = hashedAsset('portal', 'css', DASHBOARD_STYLES.body + PORTAL_STYLES, 'text/css; charset=utf-8');
 export const PORTAL_SCRIPT_ASSET = hashedAsset('portal', 'js', PORTAL_SCRIPT, 'text/javascript; charset=utf-8');

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { type CheckoutId, type Clock, DomainError, ForbiddenError, NotFoundError, parseId, type RandomSource, RateLimitedError, ValidationError } from '@coinstile/core';
 import { exportPayoutsCsv } from '@coinstile/merchant-payouts';
 import type { Database, PayoutStatusValue } from '@coinstile/platform';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
+import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { ApiKeyService } from '../auth/api-keys';
+import { DASHBOARD_CSP } from '../dashboard/dashboard-router';
+import { cookieValue, formBodyParser, serveHashedAssets } from '../http/server-pages';
 import { apiKeyScopeSchema, type ApiKeyScope } from '../http/schemas';
 import type { StreamTiming } from '../pages/checkout-event-stream';
 import type { CheckoutUpdateHub } from '../pages/checkout-update-hub';
@@ -41,17 +43,8 @@ import { isStoreRole, type PortalPermission, roleAllows } from './store-roles';
 import { InvitationNotFoundError, PasswordRefusedError, type StoreUserService } from './store-users';
 import { queueTestEvent } from './webhook-test-event';
 
-/** Sent with every portal page: this origin's script and stylesheet only, no framing. */
-export const PORTAL_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Sent with every portal page: the dashboard's policy (this origin's script and stylesheet only, no framing). */
+export const PORTAL_CSP = DASHBOARD_CSP;
 
 export interface PortalDeps {
   readonly db: Database;
@@ -88,14 +81,6 @@ const TRACKING_NUMBER = /^[A-Za-z0-9-]{4,64}$/;
 const EVENT_TYPE = /^[a-z_]+\.[a-z_]+$/;
 
 type DoneKey = keyof PortalMessages['done'];
-
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 function field(req: Request, name: string): string | undefined {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];
@@ -221,13 +206,8 @@ export function createPortalRouter(deps: PortalDeps): { router: Router; close():
     };
 
   const router = Router();
-  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
-
-  for (const asset of [PORTAL_STYLESHEET, PORTAL_SCRIPT_ASSET]) {
-    router.get(asset.path, (_req, res) => {
-      res.set({ 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' }).send(asset.body);
-    });
-  }
+  router.use(formBodyParser());
+  serveHashedAssets(router, [PORTAL_STYLESHEET, PORTAL_SCRIPT_ASSET]);
 
   router.get('/sign-in', (req, res) => {
     const ctx = context(req, res);

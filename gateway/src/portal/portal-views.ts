@@ -4,6 +4,7 @@ import { LOCALES } from '../pages/locale';
 import type { ApiKeyView } from '../auth/api-keys';
 import { API_KEY_SCOPES } from '../http/schemas';
 import { actionForm, fiat, formatTime, type ViewContext } from '../dashboard/dashboard-views';
+import { pageDocument } from '../http/server-pages';
 import type { WebhookDeliveryView, WebhookEndpointView } from '../webhooks/webhook-views';
 import { PORTAL_SCRIPT_ASSET, PORTAL_STYLESHEET } from './portal-assets';
 import { portalMessages, type PortalMessages } from './portal-messages';
@@ -54,28 +55,16 @@ export function renderPortalPage(ctx: PortalViewContext, options: { title: strin
   const langs = html`<span class="lang">${LOCALES.map(
     (l) => html`<a href="${`${ctx.selfPath}${ctx.selfPath.includes('?') ? '&' : '?'}lang=${l}`}" lang="${l}" aria-current="${l === ctx.locale ? 'true' : 'false'}" data-testid="lang-${l}">${portalMessages(l).languageName}</a>`,
   )}</span>`;
-  return html`<!doctype html>
-<html lang="${ctx.locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
-<meta name="robots" content="noindex, nofollow">
-<title>${options.title} · ${m.title}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ctx.basePath}${PORTAL_STYLESHEET.path}">
-<script src="${ctx.basePath}${PORTAL_SCRIPT_ASSET.path}" defer></script>
-</head>
-<body>
-<header class="top"><span class="brand">${m.title}</span>${session === null ? null : html`<span class="store-name" data-testid="store-name">${session.storeName}</span>`}${nav}${langs}${signOut}</header>
-<main id="main">
-${options.flash ? html`<p class="flash" role="status" data-testid="flash">${options.flash}</p>` : null}
+  return pageDocument({
+    locale: ctx.locale,
+    title: `${options.title} · ${m.title}`,
+    stylesheetUrl: `${ctx.basePath}${PORTAL_STYLESHEET.path}`,
+    scriptUrl: `${ctx.basePath}${PORTAL_SCRIPT_ASSET.path}`,
+    header: html`<span class="brand">${m.title}</span>${session === null ? null : html`<span class="store-name" data-testid="store-name">${session.storeName}</span>`}${nav}${langs}${signOut}`,
+    main: html`${options.flash ? html`<p class="flash" role="status" data-testid="flash">${options.flash}</p>` : null}
 ${options.error ? html`<p class="error" role="alert" data-testid="error">${options.error}</p>` : null}
-${options.main}
-</main>
-</body>
-</html>
-`.value;
+${options.main}`,
+  });
 }
 
 export function signInPage(ctx: PortalViewContext, options: { error: string | null; flash?: string | null; email?: string }): string {
