@@ -22,14 +22,19 @@ export interface OrderInboxStreamOptions {
 }
 
 const BATCH = 50;
+/**
+ * The pipeline releases a settled checkout moments after it settles and announces the release with no
+ * message of its own: after each update heard, the stream looks once more this much later.
+ */
+const FOLLOW_UP_MS = 1_500;
 
 /**
  * Serves a store's live orders inbox as Server-Sent Events: each order released after `start` is sent
  * once (`event: order`, its rendered row), with the release cursor as the event id, so a reconnecting
- * browser (`Last-Event-ID`) gets only what it missed. It hears releases through the hosted page's
- * `CheckoutUpdateHub`, watching the store's checkouts that may still be released (the pipeline publishes
- * each release on the checkout's channel), and re-reads every `resyncMs` for checkouts created since and
- * for messages Redis lost.
+ * browser (`Last-Event-ID`) gets only what it missed. It hears the store's checkouts that may still be
+ * released through the hosted page's `CheckoutUpdateHub` (their settlement, or a release announced on the
+ * checkout's channel) and looks again shortly after each, and re-reads every `resyncMs` for checkouts
+ * created since and for messages Redis lost.
  */
 export class OrderInboxStream {
   #cursor: ReleaseCursor | null;
@@ -40,6 +45,7 @@ export class OrderInboxStream {
   readonly #heartbeat: NodeJS.Timeout;
   readonly #lifetime: NodeJS.Timeout;
   readonly #resync: NodeJS.Timeout;
+  #followUp: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly res: Response,
@@ -107,8 +113,17 @@ export class OrderInboxStream {
       this.#watched.delete(id);
     }
     for (const c of awaiting) {
-      if (!this.#watched.has(c.id)) this.#watched.set(c.id, this.options.hub.watch(c.id, c.version, () => void this.refresh()));
+      if (!this.#watched.has(c.id)) this.#watched.set(c.id, this.options.hub.watch(c.id, c.version, () => this.#heardUpdate()));
     }
+  }
+
+  #heardUpdate(): void {
+    void this.refresh();
+    if (this.#followUp !== undefined) return;
+    this.#followUp = setTimeout(() => {
+      this.#followUp = undefined;
+      void this.refresh();
+    }, FOLLOW_UP_MS);
   }
 
   #write(chunk: string): void {
@@ -122,6 +137,7 @@ export class OrderInboxStream {
     this.#ended = true;
     clearInterval(this.#heartbeat);
     clearInterval(this.#resync);
+    if (this.#followUp !== undefined) clearTimeout(this.#followUp);
     clearTimeout(this.#lifetime);
     for (const unwatch of this.#watched.values()) unwatch();
     this.#watched.clear();

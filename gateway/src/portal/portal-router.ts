@@ -67,7 +67,7 @@ export interface PortalDeps {
   /** Where the router is mounted (links and the cookie path); default `/store`. */
   readonly basePath?: string;
   readonly streamTiming?: Partial<StreamTiming>;
-  /** How often a live inbox re-reads releases without a notification; default 5 s. */
+  /** How often a live inbox re-reads releases without a notification; default 3 s. */
   readonly inboxResyncMs?: number;
   /** Called after a webhook (re)delivery is queued, so an in-process dispatcher sends it at once. */
   readonly onWebhookQueued?: () => void;
@@ -313,7 +313,7 @@ export function createPortalRouter(deps: PortalDeps): { router: Router; close():
       hub: deps.hub,
       logger: deps.logger,
       timing,
-      resyncMs: deps.inboxResyncMs ?? 5_000,
+      resyncMs: deps.inboxResyncMs ?? 3_000,
       releasedSince: (cursor, limit) => releasedSince(deps.db, session.storeId, cursor, limit),
       awaitingRelease: () => checkoutsAwaitingRelease(deps.db, session.storeId, 500),
       renderRow: (order) => orderRow(ctx, order).value,
