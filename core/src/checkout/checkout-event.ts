@@ -1,6 +1,7 @@
 import type { CheckoutId, PaymentId, StoreId } from '../ids/id';
 import type { CryptoAsset } from '../money/crypto-asset';
 import type { FiatCurrency } from '../money/fiat-currency';
+import type { TenderKind, TenderStatus } from '../tenders/tender';
 import type { CheckoutException, CheckoutStatus, InvalidReason } from './checkout';
 
 /** A payment as events announce it. */
@@ -34,6 +35,19 @@ export interface CheckoutEventBase {
   readonly amountPaidBase: bigint;
   /** The counted payments (live, first seen before expiry). */
   readonly payments: readonly PaymentRef[];
+  /**
+   * Vouchers and shopper balance paying part of the price, on events announced where the tenders are
+   * known (applying one, or tenders covering the price); absent on events the chain follower announces.
+   */
+  readonly tenders?: readonly TenderRef[];
+}
+
+/** A tender as events announce it. */
+export interface TenderRef {
+  readonly kind: TenderKind;
+  readonly sourceId: string;
+  readonly amountMinor: bigint;
+  readonly status: TenderStatus;
 }
 
 export type CheckoutEvent =

@@ -111,8 +111,14 @@ test('two vouchers covering the price settle the checkout without crypto; the re
   const again = await h.request('POST', `/v1/checkouts/${id}/tenders`, { token: store.key, body: { pin: pins[1] } });
   expect(again.status).toBe(422);
   expect(again.body.error.code).toBe('tender_not_applicable');
-  const settled = await h.runtime.db.kysely.selectFrom('outbox').select('event_type').where('aggregate_id', '=', id).execute();
+  const settled = await h.runtime.db.kysely.selectFrom('outbox').select(['event_type', 'payload']).where('aggregate_id', '=', id).execute();
   expect(settled.map((e) => e.event_type)).toEqual(expect.arrayContaining(['checkout.processing', 'checkout.settled']));
+  // The events carry the tenders that settled it.
+  const payload = settled.find((e) => e.event_type === 'checkout.settled')!.payload as { tenders: { kind: string; amountMinor: string }[] };
+  expect(payload.tenders.map((t) => [t.kind, String(t.amountMinor)])).toEqual([
+    ['voucher', '3000'],
+    ['voucher', '1980'],
+  ]);
 });
 
 test('100 concurrent redemptions of one voucher on 100 checkouts: exactly one succeeds', async () => {

@@ -143,7 +143,10 @@ export class CheckoutTenderRepository {
         .executeTakeFirstOrThrow();
       const tender = tenderFromRow(inserted);
       const tenders = [...before, tender];
-      const { next, events } = applyTenders(checkout, tenders, input.now);
+      const transition = applyTenders(checkout, tenders, input.now);
+      const { next } = transition;
+      const refs = tenders.map((t) => ({ kind: t.kind, sourceId: t.sourceId, amountMinor: t.amountMinor, status: t.status }));
+      const events: CheckoutEvent[] = transition.events.map((e) => ({ ...e, tenders: refs }));
       // The row is locked, so the compare-and-set cannot lose; it keeps the version bump and the outbox in one place.
       if (!(await this.#checkouts.compareAndSet(next, checkout.version, events, trx))) {
         throw new Error(`checkout ${checkout.id} changed under its row lock`);
