@@ -21,11 +21,14 @@ import {
   ShopperCurrencyMismatchError,
   type ShopperCreditLevelChangedEvent,
   shopperBalance,
+  shopperBalanceFromLedger,
   spendableMinor,
+  splitCredit,
   UnauthenticatedError,
   ValidationError,
 } from '@coinstile/core';
 import { type Database, OutboxRepository, SHOPPER_ACCOUNT_COLUMNS as ACCOUNT_COLUMNS, shopperAccountFromRow as accountFromRow, type ShopperAccountRecord, shopperBalanceMinor } from '@coinstile/platform';
+import { sql } from 'kysely';
 import type { CheckoutService } from '../checkouts/checkout-service';
 import type { CheckoutAccountLink } from '../checkouts/checkout-writer';
 import type { CheckoutView } from '../checkouts/checkout-view';
@@ -54,6 +57,10 @@ export interface BalanceHistoryItem {
   readonly reason: ShopperBalanceReason;
   /** Signed from the shopper's side: positive credits the balance. */
   readonly amount: string;
+  /** The balance right after this movement. */
+  readonly balanceAfter: string;
+  /** The part of a credit that paid back the overdraft (credits repay it first); "0" for spends. */
+  readonly overdraftRepaid: string;
   readonly checkoutId: string | null;
   readonly occurredAt: string;
 }
@@ -300,7 +307,18 @@ export class ShopperAccountService {
     let q = this.options.db.kysely
       .selectFrom('ledger_entries')
       .innerJoin('ledger_postings', 'ledger_postings.id', 'ledger_entries.posting_id')
-      .select(['ledger_entries.id as entryId', 'ledger_entries.amount', 'ledger_postings.id as postingId', 'ledger_postings.kind', 'ledger_postings.checkout_id', 'ledger_postings.occurred_at'])
+      .select([
+        'ledger_entries.id as entryId',
+        'ledger_entries.amount',
+        'ledger_postings.id as postingId',
+        'ledger_postings.kind',
+        'ledger_postings.checkout_id',
+        'ledger_postings.occurred_at',
+        // The running balance after each movement, in the same statement (one snapshot) as the page.
+        sql<string>`(SELECT coalesce(sum(x.amount), 0) FROM ledger_entries x WHERE x.account = ledger_entries.account AND x.currency = ledger_entries.currency AND x.id <= ledger_entries.id)::text`.as(
+          'ledgerBalanceAfter',
+        ),
+      ])
       .where('ledger_entries.account', '=', shopperBalance(account.id))
       .where('ledger_entries.currency', '=', account.currency)
       .orderBy('ledger_entries.id', 'desc')
@@ -309,13 +327,21 @@ export class ShopperAccountService {
     const rows = await q.execute();
     const page = rows.slice(0, limit);
     return {
-      data: page.map((r) => ({
-        postingId: r.postingId,
-        reason: reasonOf(r.kind),
-        amount: formatAmount(-BigInt(r.amount), account.currency),
-        checkoutId: r.checkout_id,
-        occurredAt: r.occurred_at.toISOString(),
-      })),
+      data: page.map((r) => {
+        const amountMinor = -BigInt(r.amount);
+        const balanceAfterMinor = shopperBalanceFromLedger(BigInt(r.ledgerBalanceAfter));
+        // A credit repays the overdraft first; only the rest added to the balance.
+        const repaid = amountMinor > 0n ? splitCredit(balanceAfterMinor - amountMinor, amountMinor).repaysOverdraftMinor : 0n;
+        return {
+          postingId: r.postingId,
+          reason: reasonOf(r.kind),
+          amount: formatAmount(amountMinor, account.currency),
+          balanceAfter: formatAmount(balanceAfterMinor, account.currency),
+          overdraftRepaid: formatAmount(repaid, account.currency),
+          checkoutId: r.checkout_id,
+          occurredAt: r.occurred_at.toISOString(),
+        };
+      }),
       nextCursor: rows.length > limit ? String(page[page.length - 1]?.entryId ?? '') || null : null,
     };
   }

@@ -32,6 +32,8 @@ const historyPageSchema = z.object({
       postingId: z.string(),
       reason: z.enum(['over_payment', 'top_up', 'refund', 'checkout_spend', 'spend_returned']),
       amount: amount.describe('Signed from the shopper side: positive credits the balance'),
+      balanceAfter: amount.describe('The balance right after this movement'),
+      overdraftRepaid: amount.describe('The part of a credit that paid back the overdraft first ("0" for spends)'),
       checkoutId: z.string().nullable(),
       occurredAt: z.string(),
     }),

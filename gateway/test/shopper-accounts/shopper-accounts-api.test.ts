@@ -224,6 +224,12 @@ test('settlement credits a top-up (the overdraft is repaid first; nothing is rel
   expect(topUpCredit).toBe(Number(fiatValueOfCrypto(topUpDue, 'LTC', parseFiatCurrency('JPY'), topUp.body.payment.rate)));
   expect(Number(s.body.balance)).toBe(-800 + topUpCredit + overCredit);
   expect(s.body).toMatchObject({ overdraft: '0', spendable: String(-800 + topUpCredit + overCredit + 1000) });
+  // The top-up repaid the 800 overdraft first; only the rest added to the balance.
+  expect(history.map((e) => [e.reason, (e as { balanceAfter?: string }).balanceAfter, (e as { overdraftRepaid?: string }).overdraftRepaid])).toEqual([
+    ['over_payment', String(-800 + topUpCredit + overCredit), '0'],
+    ['top_up', String(-800 + topUpCredit), '800'],
+    ['checkout_spend', '-800', '0'],
+  ]);
   const events = await h.runtime.db.kysely.selectFrom('outbox').select('event_type').where('aggregate_id', '=', id).orderBy('id').execute();
   expect(events.map((e) => e.event_type)).toEqual(['shopper.balance_debited', 'shopper.balance_credited', 'shopper.balance_credited']);
   // Each names the store whose checkout moved the balance, so that store's webhooks receive it.
@@ -323,7 +329,7 @@ test('a refund paid into the balance (the refund flow\'s port) debits the store 
   expect(again).toEqual({ balanceAfterMinor: 300n, booked: false });
   const s = await statement(id, accessCode);
   expect(s.body).toMatchObject({ balance: '300', overdraft: '0' });
-  expect(s.body.history.data[0]).toMatchObject({ reason: 'refund', amount: '800' });
+  expect(s.body.history.data[0]).toMatchObject({ reason: 'refund', amount: '800', balanceAfter: '300', overdraftRepaid: '500' });
   const payable = await h.runtime.db.kysely
     .selectFrom('ledger_entries')
     .innerJoin('ledger_postings', 'ledger_postings.id', 'ledger_entries.posting_id')
