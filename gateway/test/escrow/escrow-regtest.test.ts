@@ -6,7 +6,8 @@ import { pipelineKysely, reconcilePayouts, startEscrowSweeper, startPayouts } fr
 import { createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startLitecoind, startPostgres, startRedis, type LitecoinRegtest, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { startVerifier } from '@coinstile/wallet-verifier';
-import { type RunningGateway, startGateway } from '../../src';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../merchant-payouts/test/support/pipeline-fixtures';
+import { type RunningGateway, startGateway, startWebhookDelivery, verifyWebhookSignature } from '../../src';
 import { keys } from '../support/gateway-harness';
 
 /**
@@ -42,6 +43,8 @@ let storeId: string;
 let storeKey: string;
 let carrierId: string;
 let carrierKey: string;
+let receiver: WebhookReceiver;
+let webhookSecret: string;
 
 interface Res {
   status: number;
@@ -143,6 +146,7 @@ beforeAll(async () => {
       FX_SOURCES: 'static',
       FX_STATIC_RATES: 'LTC-JPY=12000,BTC-JPY=9000000',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     },
     { cwd: dataDir },
   );
@@ -152,6 +156,8 @@ beforeAll(async () => {
   await startVerifier(runtime, { service: { pollIntervalMs: 100 } });
   startPayouts(runtime, { relayPollIntervalMs: 50 });
   startEscrowSweeper(runtime, { intervalMs: 200 });
+  startWebhookDelivery(runtime, { pollIntervalMs: 50 });
+  receiver = await startWebhookReceiver();
 
   const store = await call('POST', '/v1/stores', OPERATOR, {
     name: 'Kobe Tea House',
@@ -164,7 +170,10 @@ beforeAll(async () => {
   expect(store.body.policy.escrow).toEqual({ byDefault: false, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale' });
   storeId = store.body.id;
   expect((await call('POST', `/v1/stores/${storeId}/verify`, OPERATOR)).status).toBe(200);
-  storeKey = (await call('POST', `/v1/stores/${storeId}/api-keys`, OPERATOR, { scopes: ['checkouts:read', 'checkouts:write'] })).body.key;
+  storeKey = (await call('POST', `/v1/stores/${storeId}/api-keys`, OPERATOR, { scopes: ['checkouts:read', 'checkouts:write', 'webhooks:write'] })).body.key;
+  const endpoint = await call('POST', '/v1/webhooks', storeKey, { url: receiver.url });
+  expect(endpoint.status).toBe(201);
+  webhookSecret = endpoint.body.secret;
   const carrier = await call('POST', '/v1/carriers', OPERATOR, { code: 'yamato', name: 'Yamato Transport' });
   expect(carrier.status).toBe(201);
   carrierId = carrier.body.id;
@@ -177,6 +186,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (runtime?.lifecycle.state === 'running') await runtime.lifecycle.shutdown('tests done');
+  await receiver?.close();
   await Promise.allSettled([postgres?.stop(), redis?.stop(), node?.stop()]);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -209,6 +219,15 @@ test('escrow checkout → paid on regtest → reserved → shipment → carrier 
   expect((await call('GET', `/v1/checkouts/${checkoutId}/escrow`, storeKey)).body).toMatchObject({ status: 'accepted', acceptedBy: 'carrier', releasedAmount: '4980' });
   expect(await eventPayload('escrow.accepted', checkoutId)).toMatchObject({ acceptedBy: 'carrier' });
   expect(await eventPayload('payout.scheduled', checkoutId)).toMatchObject({ amountMinor: '4980', status: 'scheduled' });
+  // The store hears every step as a signed webhook.
+  const hooks = () => receiver.received.map((h) => ({ hook: h, event: JSON.parse(h.rawBody) as { type: string; data: { checkoutId?: string } } })).filter((e) => e.event.data.checkoutId === checkoutId);
+  const expected = ['order.released', 'payout.reserved', 'escrow.held', 'shipment.registered', 'escrow.shipped', 'shipment.in_transit', 'shipment.delivered', 'escrow.delivered', 'escrow.accepted', 'payout.scheduled'];
+  await waitUntil('the escrow webhooks', async () => expected.every((type) => hooks().some((h) => h.event.type === type)));
+  const accepted = hooks().find((h) => h.event.type === 'escrow.accepted')!;
+  expect(verifyWebhookSignature(accepted.hook.rawBody, accepted.hook.headers['coinstile-signature'] as string, webhookSecret)).toBe(true);
+  // Events about the order arrive in the order they happened.
+  const checkoutTypes = hooks().map((h) => h.event.type).filter((t) => !t.startsWith('payout.') && !t.startsWith('checkout.'));
+  expect(checkoutTypes).toEqual(expected.filter((t) => !t.startsWith('payout.')));
   const balances = await new LedgerRepository(runtime.db).balances();
   expect(balances.get(storeEscrow(storeId as never))?.get('JPY' as never)).toBe(0n);
   expect(balances.get(storePayable(storeId as never))?.get('JPY' as never)).toBeLessThanOrEqual(-4980n);
