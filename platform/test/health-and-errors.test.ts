@@ -62,6 +62,10 @@ describe('health router and JSON error handling', () => {
     api.get('/conflict', async () => {
       throw new ConflictError('version changed');
     });
+    api.get('/db', async (_req, res) => {
+      await db.kysely.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+      res.json({ ok: true });
+    });
     api.get('/bug', () => {
       throw new Error('connect ECONNREFUSED postgres://app:dbpass@10.0.0.5:5432 at internal/secret.ts:42');
     });
@@ -105,6 +109,23 @@ describe('health router and JSON error handling', () => {
     await redis.restart();
     await waitForRedisReady(redisConnection, 10_000);
     expect((await json('/readyz')).status).toBe(200);
+  }, 30_000);
+
+  it('answers 503 service_unavailable with Retry-After while PostgreSQL is down, and 200 once it is back', async () => {
+    expect((await json('/v1/db')).status).toBe(200);
+    await postgres.kill9();
+    logLines.length = 0;
+    const down = await json('/v1/db');
+    expect(down).toMatchObject({ status: 503, json: { error: { code: 'service_unavailable' } } });
+    expect(down.headers['retry-after']).toBe('1');
+    expect(logLines.some((l) => l.includes('unhandled error'))).toBe(false);
+    await postgres.restart();
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      status = (await json('/v1/db')).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
   }, 30_000);
 
   it('/metrics exposes default metrics and the HTTP histogram by route pattern', async () => {

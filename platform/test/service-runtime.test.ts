@@ -58,6 +58,17 @@ describe('createServiceRuntime', () => {
       // The runtime's start log carries the configuration without its secrets.
       expect(logLines.join('')).toContain('"runtime started"');
     }, 30_000);
+
+    it('waits at start-up for a PostgreSQL that is down (restarting with its host), instead of exiting', async () => {
+      const config = loadConfig({ DATABASE_URL: await postgres.createDatabase(), REDIS_URL: redis.url, COINSTILE_DATA_DIR: dataDir }, { cwd: dataDir });
+      await postgres.kill9();
+      const starting = createServiceRuntime(config, { service: 'test', logDestination });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(logLines.join('')).toContain('database not available yet; waiting');
+      await postgres.restart();
+      runtime = await starting;
+      await runtime.db.ping();
+    }, 30_000);
   });
 
   it('on an empty environment starts embedded PGlite and redis-server in the data folder, and stops them', async () => {

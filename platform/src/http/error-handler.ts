@@ -1,6 +1,7 @@
 import { type ErrorBody, isDomainError, toErrorBody } from '@coinstile/core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isDependencyUnavailable } from '../system/dependency-unavailable';
 import { requestIdOf } from './request-id';
 
 /** The shape body-parser (and other http-errors producers) throw for a bad request body. */
@@ -41,7 +42,7 @@ function bodyErrorBody(err: HttpClientError): { status: number; body: ErrorBody 
 
 /**
  * The API's last middleware: domain errors answer with their own status and `{error:{code,message,details}}`;
- * unreadable bodies get a 4xx; anything else is logged with the request id and answered with a bare
+ * unreadable bodies get a 4xx; PostgreSQL or Redis being unreachable is a 503 with `Retry-After`; anything else is logged with the request id and answered with a bare
  * `internal_error` 500 that leaks no internals.
  */
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
@@ -63,6 +64,13 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     if (isUndecodablePathError(err)) {
       const body: ErrorBody = { error: { code: 'invalid_path', message: 'The request path is not valid percent-encoded UTF-8' } };
       res.status(400).json(body);
+      return;
+    }
+    if (isDependencyUnavailable(err)) {
+      logger.warn({ err, requestId, method: req.method, path: req.path }, 'a backing service is unavailable');
+      res.setHeader('Retry-After', '1');
+      const body: ErrorBody = { error: { code: 'service_unavailable', message: 'A backing service is briefly unavailable; retry shortly' } };
+      res.status(503).json(body);
       return;
     }
     logger.error({ err, requestId, method: req.method, path: req.path }, 'unhandled error');

@@ -2,6 +2,7 @@ import type { Clock, RandomSource } from '@coinstile/core';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config-schema';
 import { type Database, migrateToLatest, openDatabase } from '../db';
+import { isDependencyUnavailable } from '../system/dependency-unavailable';
 import { postgresReadinessCheck, type ReadinessCheck, redisReadinessCheck } from '../http/health-router';
 import { closeableComponent } from '../lifecycle/components';
 import { Lifecycle } from '../lifecycle/lifecycle';
@@ -88,7 +89,7 @@ export async function createServiceRuntime(config: Config, opts: CreateServiceRu
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
     lifecycle.register(closeableComponent('database', () => db.close()));
     if (opts.migrate ?? true) {
-      const applied = await migrateToLatest(db);
+      const applied = await whileStarting(() => migrateToLatest(db), logger);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     }
 
@@ -111,5 +112,27 @@ export async function createServiceRuntime(config: Config, opts: CreateServiceRu
   } catch (err) {
     await lifecycle.shutdown('start-up failed');
     throw err;
+  }
+}
+
+/** How long a service waits at start-up for a PostgreSQL that is restarting or not yet accepting connections. */
+const DATABASE_START_WAIT_MS = 60_000;
+
+/**
+ * Runs `step` until PostgreSQL answers: a process restarted by its supervisor while the database restarts
+ * too (a host reboot, a failover) waits for it with capped, jittered backoff instead of exiting, up to
+ * `DATABASE_START_WAIT_MS`. Any other error fails at once.
+ */
+async function whileStarting<T>(step: () => Promise<T>, logger: Logger): Promise<T> {
+  const deadline = Date.now() + DATABASE_START_WAIT_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isDependencyUnavailable(err) || Date.now() >= deadline) throw err;
+      const delayMs = Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      logger.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: Math.round(delayMs) }, 'database not available yet; waiting');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }

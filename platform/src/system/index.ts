@@ -1,2 +1,3 @@
 export { systemClock } from './system-clock';
 export { cryptoRandomSource } from './crypto-random-source';
+export { isDependencyUnavailable } from './dependency-unavailable';

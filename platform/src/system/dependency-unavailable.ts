@@ -1,0 +1,29 @@
+/** Socket-level failures reaching PostgreSQL or Redis (Node's error codes, also on an AggregateError of several attempts). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** What node-postgres and ioredis throw, without a code, when their connection is gone. */
+const UNAVAILABLE_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+  'timeout exceeded when trying to connect',
+  'Connection is closed.',
+  "Stream isn't writeable and enableOfflineQueue options is false",
+]);
+
+/**
+ * A backing service (PostgreSQL, Redis) is down or restarting: PostgreSQL's connection-exception (08…),
+ * operator-intervention (57P…: shutting down, starting up) and insufficient-resources (53…) SQLSTATEs,
+ * socket errors, and the connection-gone errors of the drivers, also as the `cause` of another error. The client should retry, so 503 — not a
+ * 500, which would say the request itself broke something.
+ */
+export function isDependencyUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const { code, name, message, cause } = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^(08|57P0|53)[0-9A-Z]{2,3}$/.test(code))) return true;
+  if (name === 'MaxRetriesPerRequestError') return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.has(message)) return true;
+  // Wrapped (a failed migration's cause) or several attempts at once (both address families refused).
+  if (cause !== undefined && isDependencyUnavailable(cause, depth + 1)) return true;
+  return err instanceof AggregateError && err.errors.some((e) => isDependencyUnavailable(e, depth + 1));
+}
