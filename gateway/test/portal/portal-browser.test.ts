@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ChromiumSession } from '../support/chromium-session';
 import { activeStoreWithKey, type GatewayHarness, OPERATOR_TOKEN, startHarness } from '../support/gateway-harness';
 import { openCheckout, payAndRelease } from './support/paid-order';
 import { invitationPath, inviteAndActivate } from './support/portal-client';
 
 /**
- * The store portal in Debian's Chromium (playwright-core drives the system binary; nothing is downloaded)
- * against the real gateway on PostgreSQL and redis-server. Screenshots go to COINSTILE_SCREENSHOT_DIR when
- * set, else to a temp dir removed after.
+ * The store portal in Debian's Chromium against the real gateway on PostgreSQL and redis-server.
+ * Screenshots go to COINSTILE_SCREENSHOT_DIR when set, else to a temp dir removed after.
  */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const OWNER_PASSWORD = 'owner password 0123456789';
 const STAFF_PASSWORD = 'staff password 0123456789';
 
@@ -20,11 +16,7 @@ declare const document: { documentElement: { scrollWidth: number } };
 
 let h: GatewayHarness;
 let store: { storeId: string; key: string };
-let context: BrowserContext;
-let userDataDir: string;
-let shotsDir: string;
-const keepShots = process.env.COINSTILE_SCREENSHOT_DIR !== undefined;
-const pageProblems: string[] = [];
+let browser: ChromiumSession;
 
 beforeAll(async () => {
   // Plain http on 127.0.0.1, so the session cookie is not Secure-only (the HTTP test checks that it is behind https).
@@ -33,36 +25,21 @@ beforeAll(async () => {
   await inviteAndActivate(h, store.storeId, 'owner@kobe-tea.example', 'owner', OWNER_PASSWORD);
   const carrier = await h.request('POST', '/v1/carriers', { token: OPERATOR_TOKEN, body: { code: 'yamato', name: 'Yamato Transport' } });
   if (carrier.status !== 201) throw new Error(`carrier ${carrier.status} ${carrier.text}`);
-  userDataDir = mkdtempSync(join(tmpdir(), 'coinstile-chromium-'));
-  shotsDir = process.env.COINSTILE_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'coinstile-portal-shots-'));
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  browser = await ChromiumSession.launch('portal', { width: 1280, height: 900 });
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  if (shotsDir && !keepShots) rmSync(shotsDir, { recursive: true, force: true });
+  await browser?.close();
   await h?.stop();
 });
 
 afterEach(() => {
-  expect(pageProblems.splice(0)).toEqual([]);
+  expect(browser.problems.splice(0)).toEqual([]);
 });
-
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  await context.clearCookies();
-  const page = await context.newPage();
-  await page.setViewportSize(viewport);
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageProblems.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => pageProblems.push(`pageerror: ${err.message}`));
-  return page;
-}
 
 /** A refused request is reported on the console by Chromium: expected once, nothing else. */
 function expectOneRefusal(status: number, text: string): void {
-  expect(pageProblems.splice(0)).toEqual([`console: Failed to load resource: the server responded with a status of ${status} (${text})`]);
+  expect(browser.problems.splice(0)).toEqual([`console: Failed to load resource: the server responded with a status of ${status} (${text})`]);
 }
 
 async function signIn(page: Page, email: string, password: string, lang: 'en' | 'ja'): Promise<void> {
@@ -76,7 +53,7 @@ async function signIn(page: Page, email: string, password: string, lang: 'en' | 
 }
 
 it('staff invited by the owner sign in, see a paid order arrive without reloading, and mark it shipped (desktop)', async () => {
-  const page = await newPage({ width: 1280, height: 900 });
+  const page = await browser.newPage({ width: 1280, height: 900 });
   try {
     await signIn(page, 'owner@kobe-tea.example', OWNER_PASSWORD, 'en');
     await page.getByTestId('nav-users').click();
@@ -115,7 +92,7 @@ it('staff invited by the owner sign in, see a paid order arrive without reloadin
     expect(await row.textContent()).toContain('¥4,980');
     expect(await row.textContent()).toContain('Gyokuro 50 g × 2, Tea bowl');
     expect(await page.getByTestId('no-orders').isHidden()).toBe(true);
-    await page.screenshot({ path: join(shotsDir, 'portal-inbox-desktop.png'), fullPage: true });
+    await page.screenshot({ path: browser.shot('portal-inbox-desktop.png'), fullPage: true });
 
     await row.getByTestId('order-link').click();
     await page.getByTestId('order-facts').waitFor();
@@ -132,7 +109,7 @@ it('staff invited by the owner sign in, see a paid order arrive without reloadin
     expect(await page.getByTestId('ship-form').count()).toBe(0);
     const shipment = await h.runtime.db.kysely.selectFrom('shipments').select(['tracking_number', 'status', 'store_id']).where('checkout_id', '=', checkoutId).executeTakeFirstOrThrow();
     expect(shipment).toEqual({ tracking_number: '4512-3367-8890', status: 'registered', store_id: store.storeId });
-    await page.screenshot({ path: join(shotsDir, 'portal-order-desktop.png'), fullPage: true });
+    await page.screenshot({ path: browser.shot('portal-order-desktop.png'), fullPage: true });
 
     // Staff cannot reach payouts or API keys.
     await page.goto(`${h.url}/store/integration`);
@@ -147,7 +124,7 @@ it('staff invited by the owner sign in, see a paid order arrive without reloadin
 });
 
 it('works on a phone (390×844) in Japanese: integration and payouts for the owner, without sideways scrolling', async () => {
-  const page = await newPage({ width: 390, height: 844 });
+  const page = await browser.newPage({ width: 390, height: 844 });
   try {
     await signIn(page, 'owner@kobe-tea.example', OWNER_PASSWORD, 'ja');
     expect(await page.locator('html').getAttribute('lang')).toBe('ja');
@@ -157,7 +134,7 @@ it('works on a phone (390×844) in Japanese: integration and payouts for the own
       expect(widths.scroll).toBeLessThanOrEqual(widths.viewport);
     };
     await noSideways();
-    await page.screenshot({ path: join(shotsDir, 'portal-inbox-phone.png'), fullPage: true });
+    await page.screenshot({ path: browser.shot('portal-inbox-phone.png'), fullPage: true });
 
     await page.getByTestId('nav-integration').click();
     await page.getByTestId('scope-checkouts:read').check();
@@ -167,7 +144,7 @@ it('works on a phone (390×844) in Japanese: integration and payouts for the own
     expect((await h.request('GET', '/v1/checkouts', { token: key })).status).toBe(200);
     expect(await page.locator('[data-testid="wallet-row"][data-asset="BTC"] [data-testid="next-index"]').textContent()).toBe('1');
     await noSideways();
-    await page.screenshot({ path: join(shotsDir, 'portal-integration-phone.png'), fullPage: true });
+    await page.screenshot({ path: browser.shot('portal-integration-phone.png'), fullPage: true });
 
     await page.getByTestId('nav-payouts').click();
     await page.getByTestId('payout-row').first().waitFor();
@@ -176,7 +153,7 @@ it('works on a phone (390×844) in Japanese: integration and payouts for the own
     expect(await page.getByTestId('statement-total').count()).toBe(1);
     await page.getByTestId('print').waitFor();
     await noSideways();
-    await page.screenshot({ path: join(shotsDir, 'portal-statement-phone.png'), fullPage: true });
+    await page.screenshot({ path: browser.shot('portal-statement-phone.png'), fullPage: true });
   } finally {
     await page.close();
   }
