@@ -34,8 +34,6 @@ export interface ShopperCreditLevelChangedEvent {
   readonly occurredAt: Date;
 }
 
-export const SHOPPER_EVENT_TYPES = ['shopper.balance_credited', 'shopper.balance_debited', 'shopper.credit_level_changed'] as const;
-
 /** True for the reasons that raise the balance. */
 export function isCreditReason(reason: ShopperBalanceReason): boolean {
   switch (reason) {

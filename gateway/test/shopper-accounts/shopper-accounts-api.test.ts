@@ -167,10 +167,14 @@ describe.each(['postgres', 'pglite'] as const)('shopper accounts [%s]', (engine)
   }, 60_000);
 
   test('a checkout links to an account of its currency only', async () => {
-    const usd = await createAccount({ currency: 'USD' });
+    const usd = await createAccount({ currency: 'USD', topUpStoreId: undefined });
     const mismatch = await createCheckout('4980', { shopperAccountId: usd.id });
     expect(mismatch.status).toBe(422);
     expect(mismatch.body.error.code).toBe('currency_mismatch');
+    // Without a top-up store set by the operator, the account cannot be topped up.
+    const noTopUp = await h.request('POST', `/v1/shopper-accounts/${usd.id}/top-ups`, { body: { accessCode: usd.accessCode, amount: '10' } });
+    expect(noTopUp.status).toBe(422);
+    expect(noTopUp.body.error.code).toBe('top_up_unavailable');
     const missing = await createCheckout('4980', { shopperAccountId: 'acct_01JZZZZZZZZZZZZZZZZZZZZZZZ' });
     expect(missing.status).toBe(404);
     expect((await createCheckout('4980', { shopperAccountId: 'co_01JZZZZZZZZZZZZZZZZZZZZZZZ' })).status).toBe(400);
