@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CarrierId, type Clock, nextId, NotFoundError, parseId, type RandomSource } from '@coinstile/core';
-import type { Database } from '@coinstile/platform';
+import type { Database, DB } from '@coinstile/platform';
+import type { Selectable } from 'kysely';
 
 /** Carrier keys carry 256 random bits; the prefix tells them from store keys (`csk_`) and operator tokens (`cso_`). */
 export const CARRIER_KEY_PREFIX = 'csc_';
@@ -30,6 +31,18 @@ export interface CarrierKeyView {
 interface CacheEntry {
   readonly identity: CarrierKeyIdentity | null;
   readonly expiresAtMs: number;
+}
+
+function viewOf(row: Selectable<DB['carrier_api_keys']>): CarrierKeyView {
+  return {
+    id: row.id,
+    carrierId: row.carrier_id,
+    prefix: row.prefix,
+    last4: row.last4,
+    scopes: row.scopes as CarrierScope[],
+    createdAt: row.created_at.toISOString(),
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
 }
 
 const hashCarrierKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -66,18 +79,23 @@ export class CarrierKeyService {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return {
-      key,
-      view: {
-        id: row.id,
-        carrierId: row.carrier_id,
-        prefix: row.prefix,
-        last4: row.last4,
-        scopes: row.scopes as CarrierScope[],
-        createdAt: row.created_at.toISOString(),
-        revokedAt: row.revoked_at?.toISOString() ?? null,
-      },
-    };
+    return { key, view: viewOf(row) };
+  }
+
+  /** Revokes a key of `carrierIdText` (idempotent; effective at once here, within the cache TTL on other replicas). */
+  async revoke(carrierIdText: string, keyIdText: string): Promise<CarrierKeyView> {
+    const carrierId = parseId('car', carrierIdText);
+    const keyId = parseId('key', keyIdText);
+    const row = await this.db.kysely
+      .updateTable('carrier_api_keys')
+      .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(this.clock.now())) }))
+      .where('id', '=', keyId)
+      .where('carrier_id', '=', carrierId)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw new NotFoundError('carrier_api_key', keyId);
+    for (const [hash, entry] of this.#cache) if (entry.identity?.keyId === keyId) this.#cache.delete(hash);
+    return viewOf(row);
   }
 
   /** The identity of a presented carrier key, or null when unknown or revoked. */

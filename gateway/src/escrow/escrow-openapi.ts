@@ -43,6 +43,14 @@ export const ESCROW_OPENAPI: OpenApiFragment = {
         responses: { '201': { description: 'The key' }, ...errorResponses('400', '401', '403', '404', '429') },
       },
     },
+    '/v1/carriers/{id}/api-keys/{keyId}': {
+      delete: {
+        summary: 'Revoke a carrier API key (operator)',
+        security: OPERATOR_SECURITY,
+        parameters: [idParam('id', 'car'), idParam('keyId', 'key')],
+        responses: { ...ok('The revoked key'), ...errorResponses('400', '401', '403', '404', '429') },
+      },
+    },
     '/v1/escrow-holds': {
       get: {
         summary: 'Escrow holds, newest first (operator)',

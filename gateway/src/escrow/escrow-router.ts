@@ -98,6 +98,11 @@ export function createEscrowRouter(deps: EscrowRouterDeps): Router {
     res.status(201).json({ ...view, key });
   });
 
+  router.delete('/v1/carriers/:id/api-keys/:keyId', async (req, res) => {
+    requireOperator(res);
+    res.json(await deps.escrow.carrierKeys.revoke(String(req.params['id']), String(req.params['keyId'])));
+  });
+
   router.get('/v1/escrow-holds', async (req, res) => {
     requireOperator(res);
     const query = validate(listHoldsQuerySchema, req.query, 'query');

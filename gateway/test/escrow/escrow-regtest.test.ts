@@ -364,3 +364,14 @@ test('store policy: escrow settings are validated, and byDefault escrows checkou
   expect((await order({ escrow: false })).escrow).toBe(false);
   await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { byDefault: false } });
 }, 60_000);
+
+test('a revoked carrier key no longer opens the carrier route', async () => {
+  const key = await call('POST', `/v1/carriers/${carrierId}/api-keys`, OPERATOR);
+  const shipmentId = (await call('GET', '/v1/shipments', storeKey)).body.data[0].id as string;
+  expect((await call('POST', `/v1/shipments/${shipmentId}/events`, key.body.key, { status: 'in_transit' })).status).toBe(201);
+  expect((await call('DELETE', `/v1/carriers/${carrierId}/api-keys/${key.body.id}`, storeKey)).status).toBe(403);
+  const revoked = await call('DELETE', `/v1/carriers/${carrierId}/api-keys/${key.body.id}`, OPERATOR);
+  expect(revoked.body).toMatchObject({ id: key.body.id, revokedAt: expect.any(String) });
+  expect((await call('POST', `/v1/shipments/${shipmentId}/events`, key.body.key, { status: 'in_transit' })).status).toBe(401);
+  expect((await call('POST', `/v1/shipments/${shipmentId}/events`, carrierKey, { status: 'in_transit' })).status).toBe(201);
+}, 60_000);
