@@ -5,7 +5,7 @@ import type { StageKey } from './settlement-queue';
 export interface DashboardMessages {
   readonly languageName: string;
   readonly title: string;
-  readonly nav: { readonly queue: string; readonly checkouts: string; readonly payouts: string; readonly escrow: string; readonly shopperAccounts: string; readonly charts: string; readonly queues: string; readonly system: string };
+  readonly nav: { readonly queue: string; readonly checkouts: string; readonly payouts: string; readonly escrow: string; readonly shopperAccounts: string; readonly vouchers: string; readonly charts: string; readonly queues: string; readonly system: string };
   readonly signIn: { readonly heading: string; readonly tokenLabel: string; readonly submit: string; readonly wrongToken: string; readonly expired: string; readonly signOut: string };
   readonly stages: Readonly<Record<StageKey, string>>;
   readonly stage: string;
@@ -94,7 +94,7 @@ export function formatAge(ms: number, locale: Locale): string {
 const EN: DashboardMessages = {
   languageName: 'English',
   title: 'Coinstile operator',
-  nav: { queue: 'Settlement queue', checkouts: 'Checkouts', payouts: 'Payouts', escrow: 'Escrow', shopperAccounts: 'Shopper accounts', charts: 'Charts', queues: 'Jobs (bull-board)', system: 'FX & chains' },
+  nav: { queue: 'Settlement queue', checkouts: 'Checkouts', payouts: 'Payouts', escrow: 'Escrow', shopperAccounts: 'Shopper accounts', vouchers: 'Vouchers', charts: 'Charts', queues: 'Jobs (bull-board)', system: 'FX & chains' },
   signIn: {
     heading: 'Operator sign-in',
     tokenLabel: 'Operator token',
@@ -191,7 +191,7 @@ const EN: DashboardMessages = {
 const JA: DashboardMessages = {
   languageName: '日本語',
   title: 'Coinstile 運営',
-  nav: { queue: '決済キュー', checkouts: 'チェックアウト', payouts: '支払', escrow: 'エスクロー', shopperAccounts: 'ショッパー', charts: 'グラフ', queues: 'ジョブ (bull-board)', system: '為替・チェーン' },
+  nav: { queue: '決済キュー', checkouts: 'チェックアウト', payouts: '支払', escrow: 'エスクロー', shopperAccounts: 'ショッパー', vouchers: 'プリペイドカード', charts: 'グラフ', queues: 'ジョブ (bull-board)', system: '為替・チェーン' },
   signIn: {
     heading: '運営者サインイン',
     tokenLabel: '運営者トークン',

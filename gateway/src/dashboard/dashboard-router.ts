@@ -18,6 +18,7 @@ import { type DashboardMessages, dashboardMessages } from './dashboard-messages'
 import { dashboardKysely } from './dashboard-schema';
 import { escrowOverview, escrowPage } from './escrow-overview';
 import { shopperAccountsOverview, shopperAccountsPage } from './shopper-accounts-overview';
+import { vouchersOverview, vouchersPage } from './vouchers-overview';
 import { csrfTokenMatches, DASHBOARD_SESSION_TTL_SECONDS, type DashboardSession, DashboardSessionStore } from './dashboard-sessions';
 import { checkoutDetailPage, checkoutsPage, messagePage, payoutsPage, queuePage, signInPage, type ViewContext } from './dashboard-views';
 import { QueueDepthSampler, readQueueDepthSamples } from './queue-depth-sampler';
@@ -342,6 +343,10 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
 
   router.get('/escrow', async (req, res) => {
     sendPage(res, 200, escrowPage(context(req, res), await escrowOverview(deps)));
+  });
+
+  router.get('/vouchers', async (req, res) => {
+    sendPage(res, 200, vouchersPage(context(req, res), await vouchersOverview(deps)));
   });
 
   router.get('/shopper-accounts', async (req, res) => {

@@ -8,7 +8,7 @@ import type { CheckoutDetail, CheckoutRow, ListFilter, Page, PayoutRow } from '.
 import { type DashboardMessages, dashboardMessages, formatAge } from './dashboard-messages';
 import type { SettlementQueueSnapshot, StageCount } from './settlement-queue';
 
-export type DashboardSection = 'queue' | 'checkouts' | 'payouts' | 'escrow' | 'shopper_accounts' | 'charts' | 'system';
+export type DashboardSection = 'queue' | 'checkouts' | 'payouts' | 'escrow' | 'shopper_accounts' | 'vouchers' | 'charts' | 'system';
 
 /** What every page needs to draw its frame and forms. */
 export interface ViewContext {
@@ -56,7 +56,7 @@ export function renderPage(ctx: ViewContext, options: { title: string; section: 
   const nav =
     options.section === null
       ? null
-      : html`<nav aria-label="Dashboard">${link('queue', '/', m.nav.queue)}${link('checkouts', '/checkouts', m.nav.checkouts)}${link('payouts', '/payouts', m.nav.payouts)}${link('escrow', '/escrow', m.nav.escrow)}${link('shopper_accounts', '/shopper-accounts', m.nav.shopperAccounts)}${link('charts', '/charts', m.nav.charts)}${link('system', '/system', m.nav.system)}<a href="${ctx.basePath}/queues/" data-testid="nav-bull-board">${m.nav.queues}</a></nav>`;
+      : html`<nav aria-label="Dashboard">${link('queue', '/', m.nav.queue)}${link('checkouts', '/checkouts', m.nav.checkouts)}${link('payouts', '/payouts', m.nav.payouts)}${link('escrow', '/escrow', m.nav.escrow)}${link('shopper_accounts', '/shopper-accounts', m.nav.shopperAccounts)}${link('vouchers', '/vouchers', m.nav.vouchers)}${link('charts', '/charts', m.nav.charts)}${link('system', '/system', m.nav.system)}<a href="${ctx.basePath}/queues/" data-testid="nav-bull-board">${m.nav.queues}</a></nav>`;
   const signOut =
     options.section === null || ctx.csrfToken === null
       ? null

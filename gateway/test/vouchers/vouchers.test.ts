@@ -233,3 +233,20 @@ test('the hosted page applies a PIN (same-origin form post) and shows what vouch
   expect(ja.text).toContain('プリペイドカードと残高で');
   expect((await h.request('GET', `/v1/checkouts/${id}`, { token: store.key })).body.payment.amountDue).toBe('0.00044223');
 });
+
+test('the operator dashboard lists batches by status, the liability and the latest tenders', async () => {
+  const { pins } = await issue(1, '500');
+  await activate(pins[0]!);
+  const id = await checkout('4980');
+  expect((await h.request('POST', `/v1/checkouts/${id}/tenders`, { token: store.key, body: { pin: pins[0] } })).status).toBe(201);
+  const res = await h.request('GET', '/dashboard/vouchers', { token: OPERATOR_TOKEN });
+  expect(res.status).toBe(200);
+  expect(res.text).toContain('data-testid="voucher-batches"');
+  expect(res.text).toContain('data-testid="voucher-tenders"');
+  expect(res.text).toContain('data-testid="voucher-liability"');
+  const ja = await h.request('GET', '/dashboard/vouchers?lang=ja', { token: OPERATOR_TOKEN });
+  expect(ja.text).toContain('プリペイドカード');
+  const anonymous = await fetch(`${h.url}/dashboard/vouchers`, { redirect: 'manual' });
+  expect(anonymous.status).toBe(303);
+  expect(anonymous.headers.get('location')).toContain('sign-in');
+});
