@@ -13,7 +13,7 @@ import { AddressFeed, type WatchedAddress } from '../watch/address-feed';
 import { WatchedSet } from '../watch/watched-set';
 import { addressTopic, ERC20_TRANSFER_TOPIC, evmAddressKey, type EvmChainSpec } from './evm-chain';
 import { EvmChainIdMismatchError } from './evm-errors';
-import { matchNativeTransfers, matchTokenTransfers, type EvmForeignTransfer, type EvmMatchResult, type EvmTransferMatch } from './evm-matcher';
+import { matchNativeTransfers, matchTokenTransfers, type EvmForeignTransfer, type EvmMatchResult, type EvmTransactionLike, type EvmTransferMatch } from './evm-matcher';
 
 export interface EvmFollowerOptions {
   /** Blocks below the tip a fresh follower (no cursor yet) starts from. Default 6. */
@@ -29,6 +29,11 @@ export interface EvmFollowerOptions {
   readonly maxBlocksPerRound?: number;
   /** Checkouts evaluated at once after a round. Default 4. */
   readonly evaluationConcurrency?: number;
+  /**
+   * Read the node's pending block (`eth_getBlockByNumber("pending", true)`) every round and record
+   * unconfirmed ETH payments, so their checkouts turn `processing` before the first block. Default true.
+   */
+  readonly watchPending?: boolean;
 }
 
 /** A contiguous run of blocks of one branch and the token `Transfer` logs in them. */
@@ -62,8 +67,10 @@ export class EvmChainMovedError extends Error {
  * checked; a reorg is unwound to the fork point through the remembered recent blocks), native ETH by the
  * `to`/`value` of each block's transactions, tokens by `Transfer` logs of the configured contracts
  * (`eth_getLogs` per range of blocks, topic-filtered), payments recorded through the shared
- * `PaymentStore`, touched checkouts re-evaluated at the end of each round. Payments enter at their first
- * block: pending transactions are not watched (EVM policies count from 1 confirmation).
+ * `PaymentStore`, touched checkouts re-evaluated at the end of each round. Native ETH paid by a pending
+ * transaction is recorded unconfirmed (`processing`, as for a mempool payment on the UTXO chains); as any
+ * pending EVM transaction can be replaced by another with its nonce, it counts as RBF-signalled, so even
+ * `high_speed` waits for its block. Pending token transfers are not seen (their logs exist once mined).
  * Not concurrent-safe by itself: one instance per chain runs it, under the follower lock.
  */
 export class EvmChainFollower implements ChainFollower {
@@ -73,6 +80,8 @@ export class EvmChainFollower implements ChainFollower {
   #cursor: ChainCursor | undefined;
   #nodeTipHeight = 0;
   readonly #dirty = new Set<CheckoutId>();
+  /** Matching pending transactions already recorded, so a waiting one is not written every round. */
+  readonly #pendingRecorded = new Set<string>();
 
   constructor(
     private readonly spec: EvmChainSpec,
@@ -137,8 +146,8 @@ export class EvmChainFollower implements ChainFollower {
   }
 
   /**
-   * One round: new addresses, blocks up to the node's head, payments that left the chain, then the
-   * touched checkouts. Throws on node or database failure (the caller retries with backoff); a failed
+   * One round: new addresses, blocks up to the node's head, payments that left the chain, pending
+   * transactions, then the touched checkouts. Throws on node or database failure (the caller retries with backoff); a failed
    * round leaves only committed, consistent state behind.
    */
   async syncOnce(): Promise<void> {
@@ -154,6 +163,7 @@ export class EvmChainFollower implements ChainFollower {
     this.metrics?.nodeTipHeight.set({ chain: this.spec.chain }, head.number);
     if (head.hash !== this.#cursor?.hash) await this.#syncBlocks(head.number, head.hash);
     if (this.#cursor?.hash === head.hash) await this.#classifyVanished();
+    if (this.options.watchPending ?? true) await this.#syncPending();
     if (this.watched.pruneBefore(now) > 0) this.metrics?.watchedAddresses.set({ chain: this.spec.chain }, this.watched.size);
     await this.#evaluateDirty();
   }
@@ -261,8 +271,12 @@ export class EvmChainFollower implements ChainFollower {
     });
   }
 
-  /** Matches `blocks`' transfers; drops native transfers whose transaction failed. */
-  async #match(blocks: readonly Block[], logs: ReadonlyMap<string, Log[]>, only?: ReadonlySet<string>): Promise<Map<Block, EvmTransferMatch[]>> {
+  /** Matches `blocks`' transfers; drops native transfers whose transaction failed (and returns their txids). */
+  async #match(
+    blocks: readonly Block[],
+    logs: ReadonlyMap<string, Log[]>,
+    only?: ReadonlySet<string>,
+  ): Promise<{ byBlock: Map<Block, EvmTransferMatch[]>; failed: ReadonlySet<string> }> {
     const byBlock = new Map<Block, EvmTransferMatch[]>();
     const foreign: EvmForeignTransfer[] = [];
     const nativeTxids: string[] = [];
@@ -284,12 +298,13 @@ export class EvmChainFollower implements ChainFollower {
       if (failed.size > 0) {
         for (const [block, matches] of byBlock) byBlock.set(block, matches.filter((m) => !(m.asset === this.spec.nativeAsset && failed.has(m.txid))));
       }
+      return { byBlock, failed };
     }
-    return byBlock;
+    return { byBlock, failed: new Set() };
   }
 
   async #connect(blocks: readonly Block[], logs: ReadonlyMap<string, Log[]>): Promise<void> {
-    const byBlock = await this.#match(blocks, logs);
+    const { byBlock, failed } = await this.#match(blocks, logs);
     const last = blocks.at(-1)!;
     const sightings: OutputSighting[] = [];
     const senders = new Map<string, readonly string[]>();
@@ -308,6 +323,8 @@ export class EvmChainFollower implements ChainFollower {
         await this.#store.recordInputs(trx, senders);
         for (const id of touched) this.#dirty.add(id);
       }
+      // Seen pending, then mined but reverted: it paid nothing.
+      for (const txid of failed) for (const id of await this.#store.markGone(trx, txid, 'orphaned', now)) this.#dirty.add(id);
       await this.#saveBlocks(trx, blocks);
     });
     this.#cursor = { height: last.number, hash: last.hash! };
@@ -458,7 +475,7 @@ export class EvmChainFollower implements ChainFollower {
           logs.set(log.blockHash, list);
         }
       }
-      const byBlock = await this.#match(blocks, logs, keys);
+      const { byBlock } = await this.#match(blocks, logs, keys);
       if (byBlock.size === 0) continue;
       const sightings: OutputSighting[] = [];
       const senders = new Map<string, readonly string[]>();
@@ -477,6 +494,39 @@ export class EvmChainFollower implements ChainFollower {
       });
       this.metrics?.paymentsMatched.inc({ chain: this.spec.chain, source: 'late_address' }, sightings.length);
     }
+  }
+
+  /**
+   * Native ETH paying watched addresses from the node's pending block: recorded unconfirmed (no block),
+   * once per transaction while it waits. Mined, the block's sighting confirms the same payment; dropped,
+   * `#classifyVanished` finds it unknown to the node. Unmatched transactions are matched again next round
+   * (an address may reach the watched set meanwhile).
+   */
+  async #syncPending(): Promise<void> {
+    const txs = pendingTransactions(await this.provider.send('eth_getBlockByNumber', ['pending', true]));
+    const live = new Set(txs.map((tx) => tx.hash));
+    for (const txid of this.#pendingRecorded) if (!live.has(txid)) this.#pendingRecorded.delete(txid);
+    const { matches } = matchNativeTransfers(
+      txs.filter((tx) => !this.#pendingRecorded.has(tx.hash)),
+      this.spec.nativeAsset,
+      this.watched,
+    );
+    if (matches.length === 0) return;
+    const byHash = new Map(txs.map((tx) => [tx.hash, tx]));
+    const senders = new Map<string, readonly string[]>();
+    for (const m of matches) {
+      const tx = byHash.get(m.txid)!;
+      senders.set(m.txid, [`${tx.from.toLowerCase()}:${tx.nonce}`]);
+    }
+    const sightings: OutputSighting[] = matches.map((m) => ({ ...m, rbfSignalled: true, block: null, tipHeight: 0 }));
+    await this.db.transaction(async (t) => {
+      const trx = asVerifierDb(t);
+      const touched = await this.#store.record(trx, sightings, this.clock.now());
+      await this.#store.recordInputs(trx, senders);
+      for (const id of touched) this.#dirty.add(id);
+    });
+    for (const m of matches) this.#pendingRecorded.add(m.txid);
+    this.metrics?.paymentsMatched.inc({ chain: this.spec.chain, source: 'mempool' }, matches.length);
   }
 
   async #evaluateDirty(): Promise<void> {
@@ -504,6 +554,26 @@ function sighting(m: EvmTransferMatch, block: Block, tipHeight: number): OutputS
     block: { hash: block.hash!, height: block.number },
     tipHeight,
   };
+}
+
+/**
+ * The transactions of a raw `eth_getBlockByNumber("pending", true)` answer (ethers' `getBlock` refuses a
+ * pending block: its number is null on some nodes). Anything malformed is skipped; no pending block
+ * (null, a node without one) is no transactions.
+ */
+export function pendingTransactions(raw: unknown): EvmTransactionLike[] {
+  const list = (raw as { transactions?: unknown } | null)?.transactions;
+  if (!Array.isArray(list)) return [];
+  const txs: EvmTransactionLike[] = [];
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { hash, to, from, nonce, value } = item as Record<string, unknown>;
+    if (typeof hash !== 'string' || typeof from !== 'string' || typeof nonce !== 'string' || typeof value !== 'string') continue;
+    if (to !== null && typeof to !== 'string') continue;
+    if (!/^0x[0-9a-fA-F]{1,64}$/.test(value) || !/^0x[0-9a-fA-F]{1,16}$/.test(nonce)) continue;
+    txs.push({ hash: hash.toLowerCase(), to, from, nonce: Number(BigInt(nonce)), value: BigInt(value) });
+  }
+  return txs;
 }
 
 function findTransaction(block: Block, txid: string): TransactionResponse | undefined {
