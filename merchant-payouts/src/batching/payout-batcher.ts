@@ -15,6 +15,7 @@ import { jsonText, type Database } from '@coinstile/platform';
 import { sql } from 'kysely';
 import { batchKysely, type PayoutBatchesTable } from './payout-batch-schema';
 import { movePayouts, type PayoutMoveRequest } from './payout-transitions';
+import { pooledRandomSource } from './pooled-random-source';
 
 /** What routing sees of a due payout. */
 export interface RoutablePayout {
@@ -99,11 +100,15 @@ export class PayoutBatcher {
   readonly #providers: ReadonlyMap<string, PayoutProvider>;
   readonly #route: PayoutRoute;
 
-  constructor(private readonly options: PayoutBatcherOptions) {
+  private readonly options: PayoutBatcherOptions;
+
+  constructor(options: PayoutBatcherOptions) {
     const [first] = options.providers;
     if (!first) throw new RangeError('PayoutBatcher needs at least one provider');
     this.#providers = new Map(options.providers.map((p) => [p.name, p]));
     this.#route = options.route ?? (() => first.name);
+    // A batch takes an id per payout (its ledger posting): drawn from a pool, not one CSPRNG call each.
+    this.options = { ...options, random: pooledRandomSource(options.random) };
   }
 
   /** Batches every due payout (up to `maxCandidates`); returns the new batch ids. */

@@ -16,7 +16,7 @@ import {
 } from '@coinstile/core';
 import type { DB } from '@coinstile/platform';
 import { sql, type Kysely } from 'kysely';
-import { appendPostings, jsonText } from '@coinstile/platform';
+import { appendPostings, jsonText, toJsonValue } from '@coinstile/platform';
 import { batchKysely } from './payout-batch-schema';
 
 /**
@@ -197,30 +197,31 @@ async function moveChunk(
   }
   await appendPostings(trx, postings);
 
-  const payloads = rows.map((row) => {
-    const payload: PayoutStatusEvent = {
-      type: event,
-      payoutId: row.payoutId,
-      storeId: row.storeId,
-      checkoutId: row.checkoutId,
-      status: to,
-      amountMinor: row.amountMinor,
-      currency: row.currency,
-      attempt: row.attempt,
-      batchId: row.batchId,
-      provider: row.provider,
-      providerReference: row.providerReference,
-      failureReason: row.failureReason,
-      occurredAt: now,
-    };
-    return jsonText(payload);
-  });
-  // One array parameter per column: thousands of rows without thousands of bind parameters.
+  // One JSON document for the whole chunk, parsed once by PostgreSQL: no per-payload escaping in an array.
+  const events = JSON.stringify(
+    rows.map((row) => {
+      const payload: PayoutStatusEvent = {
+        type: event,
+        payoutId: row.payoutId,
+        storeId: row.storeId,
+        checkoutId: row.checkoutId,
+        status: to,
+        amountMinor: row.amountMinor,
+        currency: row.currency,
+        attempt: row.attempt,
+        batchId: row.batchId,
+        provider: row.provider,
+        providerReference: row.providerReference,
+        failureReason: row.failureReason,
+        occurredAt: now,
+      };
+      return { event_id: payoutStatusEventId(row.payoutId, event, row.attempt), aggregate_id: row.payoutId, payload: toJsonValue(payload) };
+    }),
+  );
   await sql`
     INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload)
     SELECT e.event_id, ${event}, 'payout', e.aggregate_id, e.payload
-    FROM unnest(${rows.map((row) => payoutStatusEventId(row.payoutId, event, row.attempt))}::text[],
-                ${rows.map((row) => row.payoutId)}::text[], ${payloads}::jsonb[]) AS e(event_id, aggregate_id, payload)
+    FROM jsonb_to_recordset(${events}::jsonb) AS e(event_id text, aggregate_id text, payload jsonb)
     ON CONFLICT (event_id) DO NOTHING`.execute(trx);
 
   if (notice) {

@@ -16,8 +16,13 @@ const SPELLED: Readonly<Record<string, string>> = {
 
 const ALLOWED = /[A-Za-z0-9/\-?:().,'+ ]/;
 
+/** Words of the SEPA set (and `_`, spelled `-`) separated by single spaces: nothing to transliterate or collapse. */
+const PLAIN = /^[A-Za-z0-9/\-?:().,'+_]+(?: [A-Za-z0-9/\-?:().,'+_]+)*$/;
+
 /** `text` in the SEPA character set, whitespace collapsed, at most `maxLength` characters. */
 export function toSepaText(text: string, maxLength: number): string {
+  // Most names and every reference Coinstile writes are plain already (a bank file holds thousands).
+  if (PLAIN.test(text)) return text.replace(/_/g, '-').slice(0, maxLength).trim();
   let out = '';
   for (const ch of text.normalize('NFD')) {
     if (/\p{M}/u.test(ch)) continue;

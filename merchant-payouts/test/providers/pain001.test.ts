@@ -84,6 +84,11 @@ describe('pain.001.001.03 document', () => {
     const t = checkTransfer(transfer(1, { creditorName: `Müller & Søn <Tee> "Straße" O'Neil 東京`, remittance: 'Order =1+1 <script>' }), EUR);
     expect(t.creditorName).toBe(`Muller + Son Tee 'Strasse' O'Neil`);
     expect(toSepaText('a_b€c', 70)).toBe('a-b c');
+    // Text that is plain already takes a shortcut; it must answer as the full transliteration would.
+    expect(toSepaText('Coinstile payout po_01ABC order A-1', 140)).toBe('Coinstile payout po-01ABC order A-1');
+    expect(toSepaText('Kobe Tea House KK', 5)).toBe('Kobe');
+    expect(toSepaText('  Kobe  Tea\tHouse ', 70)).toBe('Kobe Tea House');
+    expect(toSepaText('Kobe Tea Hous\u00e9', 70)).toBe('Kobe Tea House');
     const xml = buildPain001({ messageId: 'pb_X', createdAt: new Date(), requestedExecutionDate: '2026-11-21', currency: EUR, initiatingPartyName: 'Mall', debtor, transfers: [t] });
     expect(xml).toContain('<Nm>Muller + Son Tee &apos;Strasse&apos; O&apos;Neil</Nm>');
     expect(await xmllint(write('names.xml', xml))).toBe('');

@@ -113,9 +113,10 @@ function escapeLike(text: string): string {
 }
 
 /**
- * Rows per statement. Columns travel as one array parameter each (`unnest`), so the bind-parameter limit
- * does not apply; the bound keeps one statement's memory modest. The ledger's balance check runs once per
- * statement (migration 0018), so fewer, larger statements also mean fewer checks.
+ * Rows per statement. Rows travel as one JSON document per statement (`jsonb_to_recordset`), parsed once
+ * by PostgreSQL, so the bind-parameter limit does not apply and nothing is escaped row by row; the bound
+ * keeps one statement's memory modest. The ledger's balance check runs once per statement (migration
+ * 0018), so fewer, larger statements also mean fewer checks.
  */
 const POSTINGS_PER_STATEMENT = 10_000;
 const ENTRIES_PER_STATEMENT = 20_000;
@@ -129,26 +130,38 @@ const ENTRIES_PER_STATEMENT = 20_000;
 export async function appendPostings(executor: Kysely<DB>, postings: readonly Posting[]): Promise<Set<string>> {
   const booked = new Set<string>();
   for (let i = 0; i < postings.length; i += POSTINGS_PER_STATEMENT) {
-    const chunk = postings.slice(i, i + POSTINGS_PER_STATEMENT);
-    const column = <T>(pick: (meta: PostingMeta) => T): T[] => chunk.map((p) => pick(p.meta));
+    // Absent optional fields are left out of the JSON, so they arrive as NULL.
+    const rows = JSON.stringify(
+      postings.slice(i, i + POSTINGS_PER_STATEMENT).map(({ kind, meta }) => ({
+        id: meta.postingId,
+        kind,
+        dedupe_key: meta.dedupeKey,
+        occurred_at: meta.occurredAt.toISOString(),
+        store_id: meta.storeId,
+        checkout_id: meta.checkoutId,
+        payment_id: meta.paymentId,
+        payout_id: meta.payoutId,
+        memo: meta.memo,
+      })),
+    );
     const inserted = await sql<{ id: string }>`
       INSERT INTO ledger_postings (id, kind, dedupe_key, occurred_at, store_id, checkout_id, payment_id, payout_id, memo)
-      SELECT * FROM unnest(${column((m) => m.postingId)}::text[], ${chunk.map((p) => p.kind)}::text[],
-                           ${column((m) => m.dedupeKey)}::text[], ${column((m) => m.occurredAt.toISOString())}::timestamptz[],
-                           ${column((m) => m.storeId ?? null)}::text[], ${column((m) => m.checkoutId ?? null)}::text[],
-                           ${column((m) => m.paymentId ?? null)}::text[], ${column((m) => m.payoutId ?? null)}::text[],
-                           ${column((m) => m.memo ?? null)}::text[])
+      SELECT p.id, p.kind, p.dedupe_key, p.occurred_at, p.store_id, p.checkout_id, p.payment_id, p.payout_id, p.memo
+      FROM jsonb_to_recordset(${rows}::jsonb) AS p(id text, kind text, dedupe_key text, occurred_at timestamptz, store_id text,
+                                                 checkout_id text, payment_id text, payout_id text, memo text)
       ON CONFLICT (dedupe_key) DO NOTHING
       RETURNING id`.execute(executor);
     for (const row of inserted.rows) booked.add(row.id);
   }
-  const entries = postings.filter((p) => booked.has(p.meta.postingId)).flatMap((p) => p.entries.map((e) => ({ postingId: p.meta.postingId, ...e })));
+  const entries = postings
+    .filter((p) => booked.has(p.meta.postingId))
+    .flatMap((p) => p.entries.map((e) => ({ posting_id: p.meta.postingId, account: e.account, currency: e.currency, amount: e.amount.toString() })));
   for (let i = 0; i < entries.length; i += ENTRIES_PER_STATEMENT) {
-    const chunk = entries.slice(i, i + ENTRIES_PER_STATEMENT);
     await sql`
       INSERT INTO ledger_entries (posting_id, account, currency, amount)
-      SELECT * FROM unnest(${chunk.map((e) => e.postingId)}::text[], ${chunk.map((e) => e.account)}::text[],
-                           ${chunk.map((e) => e.currency)}::text[], ${chunk.map((e) => e.amount.toString())}::numeric[])`.execute(executor);
+      SELECT e.posting_id, e.account, e.currency, e.amount
+      FROM jsonb_to_recordset(${JSON.stringify(entries.slice(i, i + ENTRIES_PER_STATEMENT))}::jsonb)
+        AS e(posting_id text, account text, currency text, amount numeric)`.execute(executor);
   }
   return booked;
 }
