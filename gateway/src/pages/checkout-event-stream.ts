@@ -2,8 +2,10 @@ import type { Clock } from '@coinstile/core';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { CheckoutUpdateHub } from './checkout-update-hub';
-import { startEventStream, writeEventChunk } from './event-stream-response';
+import { EventStreamConnection, type StreamTiming } from './event-stream-response';
 import { type HostedCheckoutSnapshot, nextTimeBoundary } from './hosted-checkout-view';
+
+export type { StreamTiming } from './event-stream-response';
 
 /** One rendering of the checkout section, as the stream sends it. */
 export interface RenderedState {
@@ -12,15 +14,6 @@ export interface RenderedState {
   readonly final: boolean;
   readonly title: string;
   readonly html: string;
-}
-
-export interface StreamTiming {
-  /** The reconnection delay the browser is told (`retry:`). */
-  readonly retryMs: number;
-  /** A comment line this often keeps proxies from closing an idle stream. */
-  readonly heartbeatMs: number;
-  /** Streams end after this long; the browser reconnects with `Last-Event-ID` (spreads load over replicas). */
-  readonly maxStreamMs: number;
 }
 
 export interface CheckoutStreamOptions {
@@ -45,25 +38,23 @@ const BOUNDARY_SLACK_MS = 250;
  */
 export class CheckoutEventStream {
   #lastKey: string | undefined;
-  #ended = false;
   #running = false;
   #dirty = false;
   #boundaryTimer: NodeJS.Timeout | undefined;
-  readonly #heartbeat: NodeJS.Timeout;
-  readonly #lifetime: NodeJS.Timeout;
+  readonly #stream: EventStreamConnection;
   readonly #unwatch: () => void;
 
   constructor(
-    private readonly res: Response,
+    res: Response,
     first: HostedCheckoutSnapshot,
     lastEventId: string | undefined,
     private readonly options: CheckoutStreamOptions,
   ) {
     this.#lastKey = lastEventId;
-    startEventStream(res, options.timing.retryMs);
-    res.on('close', () => this.#cleanup());
-    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), options.timing.heartbeatMs);
-    this.#lifetime = setTimeout(() => this.end(), options.timing.maxStreamMs);
+    this.#stream = new EventStreamConnection(res, options.timing, {
+      onEnd: () => this.#cleanup(),
+      onCutOff: () => options.logger.warn('hosted page stream cut off: the client stopped reading'),
+    });
     this.#unwatch = options.hub.watch(first.checkout.id, first.checkout.version, () => void this.refresh());
     void this.#run(() => Promise.resolve(first));
   }
@@ -75,13 +66,11 @@ export class CheckoutEventStream {
 
   /** Ends the stream (the browser reconnects unless the view was final). */
   end(): void {
-    if (this.#ended) return;
-    this.#cleanup();
-    this.res.end();
+    this.#stream.end();
   }
 
   async #run(read: () => Promise<HostedCheckoutSnapshot | null>): Promise<void> {
-    if (this.#ended) return;
+    if (this.#stream.ended) return;
     if (this.#running) {
       this.#dirty = true;
       return;
@@ -89,10 +78,10 @@ export class CheckoutEventStream {
     this.#running = true;
     try {
       let next: (() => Promise<HostedCheckoutSnapshot | null>) | undefined = read;
-      while (next !== undefined && !this.#ended) {
+      while (next !== undefined && !this.#stream.ended) {
         this.#dirty = false;
         const snapshot = await next();
-        if (this.#ended) return;
+        if (this.#stream.ended) return;
         if (snapshot === null) {
           this.end();
           return;
@@ -111,10 +100,10 @@ export class CheckoutEventStream {
   async #send(snapshot: HostedCheckoutSnapshot): Promise<void> {
     const now = this.options.clock.now();
     const state = await this.options.render(snapshot, now);
-    if (this.#ended) return;
+    if (this.#stream.ended) return;
     if (state.key !== this.#lastKey) {
       const data = JSON.stringify({ key: state.key, final: state.final, title: state.title, html: state.html });
-      this.#write(`id: ${state.key}\nevent: checkout\ndata: ${data}\n\n`);
+      this.#stream.write(`id: ${state.key}\nevent: checkout\ndata: ${data}\n\n`);
       this.#lastKey = state.key;
     }
     if (state.final) {
@@ -134,17 +123,8 @@ export class CheckoutEventStream {
     this.#boundaryTimer = setTimeout(() => void this.refresh(), Math.max(0, delayMs));
   }
 
-  #write(chunk: string): void {
-    if (this.#ended || writeEventChunk(this.res, chunk)) return;
-    this.options.logger.warn('hosted page stream cut off: the client stopped reading');
-    this.#cleanup();
-  }
-
+  /** Once, when the stream ends. */
   #cleanup(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    clearInterval(this.#heartbeat);
-    clearTimeout(this.#lifetime);
     if (this.#boundaryTimer !== undefined) clearTimeout(this.#boundaryTimer);
     this.#unwatch();
     this.options.onEnd();

@@ -1,8 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import type { StreamTiming } from '../pages/checkout-event-stream';
 import type { CheckoutUpdateHub } from '../pages/checkout-update-hub';
-import { startEventStream, writeEventChunk } from '../pages/event-stream-response';
+import { EventStreamConnection, type StreamTiming } from '../pages/event-stream-response';
 import { encodeReleaseCursor, type ReleaseCursor, type ReleasedOrder } from './portal-orders';
 
 export interface OrderInboxStreamOptions {
@@ -38,32 +37,30 @@ const FOLLOW_UP_MS = 1_500;
  */
 export class OrderInboxStream {
   #cursor: ReleaseCursor | null;
-  #ended = false;
   #running = false;
   #dirty = false;
-  readonly #watched = new Map<string, () => void>();
-  readonly #heartbeat: NodeJS.Timeout;
-  readonly #lifetime: NodeJS.Timeout;
-  readonly #resync: NodeJS.Timeout;
   #followUp: NodeJS.Timeout | undefined;
+  readonly #watched = new Map<string, () => void>();
+  readonly #resync: NodeJS.Timeout;
+  readonly #stream: EventStreamConnection;
 
   constructor(
-    private readonly res: Response,
+    res: Response,
     start: ReleaseCursor | null,
     private readonly options: OrderInboxStreamOptions,
   ) {
     this.#cursor = start;
-    startEventStream(res, options.timing.retryMs);
-    res.on('close', () => this.#cleanup());
-    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), options.timing.heartbeatMs);
-    this.#lifetime = setTimeout(() => this.end(), options.timing.maxStreamMs);
     this.#resync = setInterval(() => void this.refresh(), options.resyncMs);
+    this.#stream = new EventStreamConnection(res, options.timing, {
+      onEnd: () => this.#cleanup(),
+      onCutOff: () => options.logger.warn('store portal inbox stream cut off: the client stopped reading'),
+    });
     void this.refresh();
   }
 
   /** Sends the releases not sent yet and updates the watched checkouts; overlapping calls coalesce. */
   async refresh(): Promise<void> {
-    if (this.#ended) return;
+    if (this.#stream.ended) return;
     if (this.#running) {
       this.#dirty = true;
       return;
@@ -74,7 +71,7 @@ export class OrderInboxStream {
         this.#dirty = false;
         await this.#sendReleases();
         await this.#syncWatches();
-      } while (this.#dirty && !this.#ended);
+      } while (this.#dirty && !this.#stream.ended);
     } catch (err) {
       // The next notification or resync tries again.
       this.options.logger.warn({ err }, 'store portal inbox stream could not refresh');
@@ -84,19 +81,17 @@ export class OrderInboxStream {
   }
 
   end(): void {
-    if (this.#ended) return;
-    this.#cleanup();
-    this.res.end();
+    this.#stream.end();
   }
 
   async #sendReleases(): Promise<void> {
     for (;;) {
       const orders = await this.options.releasedSince(this.#cursor, BATCH);
       for (const order of orders) {
-        if (this.#ended) return;
+        if (this.#stream.ended) return;
         const cursor: ReleaseCursor = { releasedAt: order.releasedAt, checkoutId: order.checkoutId };
         const data = JSON.stringify({ checkoutId: order.checkoutId, html: this.options.renderRow(order) });
-        this.#write(`id: ${encodeReleaseCursor(cursor)}\nevent: order\ndata: ${data}\n\n`);
+        this.#stream.write(`id: ${encodeReleaseCursor(cursor)}\nevent: order\ndata: ${data}\n\n`);
         this.#cursor = cursor;
       }
       if (orders.length < BATCH) return;
@@ -105,7 +100,7 @@ export class OrderInboxStream {
 
   async #syncWatches(): Promise<void> {
     const awaiting = await this.options.awaitingRelease();
-    if (this.#ended) return;
+    if (this.#stream.ended) return;
     const current = new Set(awaiting.map((c) => c.id));
     for (const [id, unwatch] of this.#watched) {
       if (current.has(id)) continue;
@@ -126,19 +121,10 @@ export class OrderInboxStream {
     }, FOLLOW_UP_MS);
   }
 
-  #write(chunk: string): void {
-    if (this.#ended || writeEventChunk(this.res, chunk)) return;
-    this.options.logger.warn('store portal inbox stream cut off: the client stopped reading');
-    this.#cleanup();
-  }
-
+  /** Once, when the stream ends. */
   #cleanup(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    clearInterval(this.#heartbeat);
     clearInterval(this.#resync);
     if (this.#followUp !== undefined) clearTimeout(this.#followUp);
-    clearTimeout(this.#lifetime);
     for (const unwatch of this.#watched.values()) unwatch();
     this.#watched.clear();
     this.options.onEnd();

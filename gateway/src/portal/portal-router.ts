@@ -8,7 +8,7 @@ import type { ApiKeyService } from '../auth/api-keys';
 import { DASHBOARD_CSP } from '../dashboard/dashboard-router';
 import { cookieValue, formBodyParser, serveHashedAssets } from '../http/server-pages';
 import { apiKeyScopeSchema, type ApiKeyScope } from '../http/schemas';
-import type { StreamTiming } from '../pages/checkout-event-stream';
+import type { StreamTiming } from '../pages/event-stream-response';
 import type { CheckoutUpdateHub } from '../pages/checkout-update-hub';
 import { negotiateLocale } from '../pages/locale';
 import { StreamConnectionLimiter } from '../pages/stream-connection-limiter';
