@@ -59,3 +59,11 @@ export class ShopperBalanceNotZeroError extends DomainRuleError {
     super(`Shopper account ${accountId} has a balance of ${balanceMinor} minor units: settle it before closing`, { accountId, balanceMinor: balanceMinor.toString() });
   }
 }
+
+/** A top-up checkout paid from a shopper balance: a top-up is what credits the balance. 422 `top_up_needs_crypto`. */
+export class TopUpNotPayableFromBalanceError extends DomainRuleError {
+  readonly code = 'top_up_needs_crypto';
+  constructor(readonly checkoutId: string) {
+    super(`Checkout ${checkoutId} is a top-up: it is paid in crypto only`, { checkoutId });
+  }
+}

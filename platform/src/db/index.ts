@@ -41,7 +41,6 @@ export {
   shopperAccountFromRow,
   shopperBalanceMinor,
   shopperBalanceTenderSource,
-  TopUpNotPayableFromBalanceError,
   type RefundToShopperBalanceInput,
   type ShopperAccountRecord,
 } from './shopper-account-rows';

@@ -1,8 +1,11 @@
 import {
+  assertAllowsMovement,
   balanceHoldPosting,
   balanceHoldReleasePosting,
+  type CheckoutId,
   checkSpend,
   type Clock,
+  creditRefundToBalance,
   type FiatCurrency,
   InsufficientShopperBalanceError,
   nextId,
@@ -15,12 +18,9 @@ import {
   shopperBalanceFromLedger,
   shopperBalanceMessage,
   spendableMinor,
-  TenderNotApplicableError,
-  assertAllowsMovement,
-  type CheckoutId,
-  creditRefundToBalance,
-  DomainRuleError,
   type StoreId,
+  TenderNotApplicableError,
+  TopUpNotPayableFromBalanceError,
 } from '@coinstile/core';
 import { type Kysely, sql } from 'kysely';
 import type { TenderSource } from './checkout-tender-repository';
@@ -28,14 +28,6 @@ import type { Database } from './database';
 import { appendPostings } from './ledger-repository';
 import { OutboxRepository } from './outbox-repository';
 import type { DB } from './schema';
-
-/** A top-up checkout paid from a shopper balance. 422 `top_up_needs_crypto`. */
-export class TopUpNotPayableFromBalanceError extends DomainRuleError {
-  readonly code = 'top_up_needs_crypto';
-  constructor(checkoutId: string) {
-    super(`Checkout ${checkoutId} is a top-up: it is paid in crypto only`, { checkoutId });
-  }
-}
 
 /** A stored shopper account (without its access code hash). */
 export interface ShopperAccountRecord extends ShopperAccount {
