@@ -15,7 +15,8 @@ export interface ChaosReport {
     readonly paymentFailures: number;
     readonly statuses: Readonly<Record<string, number>>;
     readonly releases: number;
-    readonly payouts: number;
+    /** By status. */
+    readonly payouts: Readonly<Record<string, number>>;
     readonly outboxEvents: number;
     readonly litecoinBlocks: number;
     readonly evmBlocks: number;
@@ -55,7 +56,7 @@ export function formatReport(r: ChaosReport): string {
     '',
     'load',
     `  stores ${r.counts.stores}; checkouts created ${r.counts.checkoutsCreated} (not created ${r.counts.checkoutsNotCreated}); paid ${entries(r.counts.paid)}; payment failures ${r.counts.paymentFailures}`,
-    `  final statuses: ${entries(r.counts.statuses)}; releases ${r.counts.releases}; payouts ${r.counts.payouts}; outbox events ${r.counts.outboxEvents}`,
+    `  final statuses: ${entries(r.counts.statuses)}; releases ${r.counts.releases}; payouts ${entries(r.counts.payouts)}; outbox events ${r.counts.outboxEvents}`,
     `  blocks mined: LTC ${r.counts.litecoinBlocks}, EVM ${r.counts.evmBlocks}; LTC transactions: ${entries(r.counts.litecoinTransactions)}`,
     `  webhooks received ${r.counts.webhooks.received} (answered 500: ${r.counts.webhooks.answered500}, left hanging: ${r.counts.webhooks.hung}, bad signatures: ${r.counts.webhooks.invalidSignatures})`,
     `  API errors met (retried on the other gateway when 5xx/409/429/unreachable): ${entries(r.apiErrors)}`,

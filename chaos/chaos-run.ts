@@ -30,6 +30,8 @@ const REPO_ROOT = join(__dirname, '..');
 const OPERATOR_TOKEN = 'chaos-operator-token-0123456789abcdef';
 /** Rates that keep payments small: the funded regtest wallet pays thousands of checkouts. */
 const FX_STATIC_RATES = 'LTC-USD=8000,ETH-USD=3000,USDC-USD=1';
+/** How long nothing may happen before the run counts as at rest: longer than a payout batching round (5 s). */
+const QUIET_MS = 6_000;
 /** Checkout creations in flight at once. */
 const CREATION_CONCURRENCY = 16;
 
@@ -214,18 +216,28 @@ async function startInfrastructure(cleanups: (() => Promise<unknown>)[]): Promis
   return started.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [PostgresServer, RedisServer, LitecoinRegtest, HardhatNode];
 }
 
-/** A Litecoin block every 0.8–2.5 s and an EVM block every 1–2 s until stopped. */
+/** A Litecoin block every 0.8–2.5 s and an EVM block every 1–2 s until stopped (no timer left behind). */
 function startMiners(litecoin: LitecoinChaos, evm: EvmChaos, random: SeededRandom): { stop(): void } {
   let stopped = false;
-  const loop = async (mine: () => Promise<void>, minMs: number, maxMs: number) => {
-    while (!stopped) {
-      await sleep(random.int(minMs, maxMs));
-      if (!stopped) await mine().catch(() => undefined);
-    }
+  const timers = new Set<NodeJS.Timeout>();
+  const every = (mine: () => Promise<void>, minMs: number, maxMs: number): void => {
+    if (stopped) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void mine()
+        .catch(() => undefined)
+        .finally(() => every(mine, minMs, maxMs));
+    }, random.int(minMs, maxMs));
+    timers.add(timer);
   };
-  void loop(() => litecoin.mine(1), 800, 2_500);
-  void loop(() => evm.mine(), 1_000, 2_000);
-  return { stop: () => void (stopped = true) };
+  every(() => litecoin.mine(1), 800, 2_500);
+  every(() => evm.mine(), 1_000, 2_000);
+  return {
+    stop: () => {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
 }
 
 interface LoadResult {
@@ -394,18 +406,26 @@ async function waitForRest(db: Pool, litecoin: LitecoinChaos, paid: readonly Pai
   const deadline = Date.now() + timeoutMs;
   const paidIds = paid.map((p) => p.id);
   const victimIds = doubleSpends.map((d) => d.checkoutId);
+  // Nothing open, and no new outbox event for longer than a payout batching round (5 s): timers that run
+  // on their own (batching) have had their turn too.
+  let quiet: { sinceMs: number; outboxEvents: number } | undefined;
   for (let round = 0; ; round++) {
     if (round % 5 === 0) await litecoin.rebroadcastLost();
     await db.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending' AND next_attempt_at > now()`);
     const open = await openWork(db, paidIds, victimIds);
-    if (open.length === 0) return [];
-    if (Date.now() > deadline) return [`not at rest after ${timeoutMs / 1000} s:`, ...open];
+    if (open.length > 0) quiet = undefined;
+    else {
+      const outboxEvents = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox`)).rows[0]?.n);
+      if (quiet === undefined || quiet.outboxEvents !== outboxEvents) quiet = { sinceMs: Date.now(), outboxEvents };
+      else if (Date.now() - quiet.sinceMs >= QUIET_MS) return [];
+    }
+    if (Date.now() > deadline) return [`not at rest after ${timeoutMs / 1000} s:`, ...(open.length > 0 ? open : ['outbox events kept coming'])];
     await sleep(1_000);
   }
 }
 
 async function openWork(db: Pool, paidIds: readonly string[], victimIds: readonly string[]): Promise<string[]> {
-  const [unfinished, victims, unreleased, outbox, deliveries] = await Promise.all([
+  const [unfinished, victims, unreleased, outbox, deliveries, unbatched] = await Promise.all([
     db.query<{ id: string; status: string }>(`SELECT id, status FROM checkouts WHERE id = ANY($1) AND status NOT IN ('settled', 'invalid')`, [paidIds]),
     db.query<{ id: string; status: string }>(`SELECT id, status FROM checkouts WHERE id = ANY($1) AND status <> 'invalid'`, [victimIds]),
     db.query<{ id: string }>(
@@ -414,6 +434,7 @@ async function openWork(db: Pool, paidIds: readonly string[], victimIds: readonl
     ),
     db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL`),
     db.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'`),
+    db.query<{ n: string }>(`SELECT count(*) AS n FROM payouts WHERE status = 'scheduled'`),
   ]);
   const open: string[] = [];
   if (unfinished.rows.length > 0) open.push(`${unfinished.rows.length} paid checkouts not final (${unfinished.rows.slice(0, 5).map((r) => `${r.id} ${r.status}`).join(', ')})`);
@@ -421,16 +442,19 @@ async function openWork(db: Pool, paidIds: readonly string[], victimIds: readonl
   if (unreleased.rows.length > 0) open.push(`${unreleased.rows.length} settled checkouts without release or payout (${unreleased.rows.slice(0, 5).map((r) => r.id).join(', ')})`);
   if (Number(outbox.rows[0]?.n) > 0) open.push(`${outbox.rows[0]?.n} outbox events unpublished`);
   if (Number(deliveries.rows[0]?.n) > 0) open.push(`${deliveries.rows[0]?.n} webhook deliveries pending`);
+  // Payouts are due at once (instant schedule): each goes into a bank file (sent) within a batching round.
+  if (Number(unbatched.rows[0]?.n) > 0) open.push(`${unbatched.rows[0]?.n} payouts scheduled, not yet in a bank file`);
   return open;
 }
 
-async function countRows(db: Pool): Promise<{ statuses: Record<string, number>; releases: number; payouts: number; outbox: number }> {
+async function countRows(db: Pool): Promise<{ statuses: Record<string, number>; releases: number; payouts: Record<string, number>; outbox: number }> {
   const statuses = await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM checkouts GROUP BY status ORDER BY status`);
+  const payouts = await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM payouts GROUP BY status ORDER BY status`);
   const one = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
   return {
     statuses: Object.fromEntries(statuses.rows.map((r) => [r.status, Number(r.n)])),
     releases: await one('SELECT count(*) AS n FROM order_releases'),
-    payouts: await one('SELECT count(*) AS n FROM payouts'),
+    payouts: Object.fromEntries(payouts.rows.map((r) => [r.status, Number(r.n)])),
     outbox: await one('SELECT count(*) AS n FROM outbox'),
   };
 }
