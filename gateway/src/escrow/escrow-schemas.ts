@@ -1,3 +1,4 @@
+import { DISPUTE_RESOLUTIONS, ESCROW_STATUSES, INSPECTION_DESTINATIONS } from '@coinstile/core';
 import { z } from 'zod';
 import { text } from '../http/schemas';
 
@@ -14,7 +15,7 @@ export const registerShipmentSchema = z.strictObject({
   carrierId: z.string().max(40).describe('car_…'),
   trackingNumber: z.string().regex(/^[A-Za-z0-9-]{4,64}$/),
   inspection: z
-    .enum(['shopper', 'gift_recipient', 'carrier'])
+    .enum(INSPECTION_DESTINATIONS as unknown as ['shopper', 'gift_recipient', 'carrier'])
     .optional()
     .describe("Overrides the store's inspection destination for this order (a gift, or the carrier inspecting); only before shipping"),
 });
@@ -24,7 +25,7 @@ export const shipmentEventSchema = z.strictObject({ status: z.enum(['in_transit'
 export const cancelOrderSchema = z.strictObject({ reason: text(500, 1).describe('Why the store cancels (sent to the shopper with the refund link)') });
 
 export const resolveDisputeSchema = z.strictObject({
-  resolution: z.enum(['release', 'refund_full', 'refund_partial']),
+  resolution: z.enum(DISPUTE_RESOLUTIONS as unknown as ['release', 'refund_full', 'refund_partial']),
   refundAmount: z.string().max(40).optional().describe('refund_partial only: the refund in the hold currency, a decimal string, less than the held amount'),
   note: text(2000).optional(),
 });
@@ -32,7 +33,7 @@ export const resolveDisputeSchema = z.strictObject({
 export const markRefundSentSchema = z.strictObject({ txid: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/).describe('The transaction that sent the refund') });
 
 export const listHoldsQuerySchema = z.strictObject({
-  status: z.enum(['reserved', 'shipped', 'delivered', 'accepted', 'disputed', 'resolved', 'cancelled']).optional(),
+  status: z.enum(ESCROW_STATUSES as unknown as ['reserved', 'shipped', 'delivered', 'accepted', 'disputed', 'resolved', 'cancelled']).optional(),
   storeId: z.string().max(40).optional(),
   limit,
 });

@@ -1,4 +1,4 @@
-import { CRYPTO_ASSET_CODES, CHECKOUT_STATUSES, SPEED_POLICIES } from '@coinstile/core';
+import { CRYPTO_ASSET_CODES, CHECKOUT_STATUSES, INSPECTION_DESTINATIONS, MAX_AUTO_ACCEPT_DAYS, MIN_AUTO_ACCEPT_DAYS, REFUND_RATE_POLICIES, SPEED_POLICIES } from '@coinstile/core';
 import { FX_SOURCE_NAMES } from '@coinstile/platform';
 import { z } from 'zod';
 
@@ -52,9 +52,9 @@ export const storePolicyInputSchema = z
     escrow: z
       .strictObject({
         byDefault: z.boolean().describe('Escrow checkouts that do not say `escrow`'),
-        inspection: z.enum(['shopper', 'gift_recipient', 'carrier']).describe('Who inspects the goods: whose confirmation (or the carrier\'s delivery report) accepts them'),
-        autoAcceptDays: z.int().min(1).max(90).describe('Days after delivery until automatic acceptance; disputes are open until then'),
-        refundRate: z.enum(['sale', 'current']).describe('Refunds are paid at the rate of the sale or the current rate'),
+        inspection: z.enum(INSPECTION_DESTINATIONS as unknown as ['shopper', 'gift_recipient', 'carrier']).describe('Who inspects the goods: whose confirmation (or the carrier\'s delivery report) accepts them'),
+        autoAcceptDays: z.int().min(MIN_AUTO_ACCEPT_DAYS).max(MAX_AUTO_ACCEPT_DAYS).describe('Days after delivery until automatic acceptance; disputes are open until then'),
+        refundRate: z.enum(REFUND_RATE_POLICIES as unknown as ['sale', 'current']).describe('Refunds are paid at the rate of the sale or the current rate'),
       })
       .partial()
       .describe('Escrow until acceptance (defaults: off, shopper, 14 days, sale rate)'),

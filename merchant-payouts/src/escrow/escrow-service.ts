@@ -183,13 +183,6 @@ export class EscrowService {
     return (await this.deps.db.kysely.selectFrom('carriers').selectAll().orderBy('code').execute()).map(carrierOf);
   }
 
-  async getCarrier(idText: string): Promise<Carrier> {
-    const id = parseId('car', idText);
-    const row = await this.deps.db.kysely.selectFrom('carriers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw new NotFoundError('carrier', id);
-    return carrierOf(row);
-  }
-
   /** Not found (404) unless the checkout exists and belongs to `storeId`: a store sees only its own orders. */
   async assertCheckoutOfStore(storeId: StoreId, checkoutIdText: string): Promise<CheckoutId> {
     const checkoutId = parseId('co', checkoutIdText);
@@ -229,11 +222,10 @@ export class EscrowService {
     return this.#view(row);
   }
 
-  async listHolds(filter: { storeId?: StoreId; statuses?: readonly EscrowHold['status'][]; limit?: number; before?: string } = {}): Promise<EscrowHoldView[]> {
+  async listHolds(filter: { storeId?: StoreId; statuses?: readonly EscrowHold['status'][]; limit?: number } = {}): Promise<EscrowHoldView[]> {
     let q = this.deps.db.kysely.selectFrom('escrow_holds').innerJoin('checkouts', 'checkouts.id', 'escrow_holds.checkout_id').selectAll('escrow_holds').select('checkouts.order_id');
     if (filter.storeId !== undefined) q = q.where('escrow_holds.store_id', '=', filter.storeId);
     if (filter.statuses !== undefined && filter.statuses.length > 0) q = q.where('escrow_holds.status', 'in', filter.statuses);
-    if (filter.before !== undefined) q = q.where('escrow_holds.id', '<', filter.before);
     const rows = await q.orderBy('escrow_holds.id', 'desc').limit(Math.min(filter.limit ?? 50, 500)).execute();
     return rows.map((r) => ({ ...holdOf(r), payoutId: r.payout_id, orderId: r.order_id, createdAt: r.created_at }));
   }
@@ -331,10 +323,9 @@ export class EscrowService {
     });
   }
 
-  async listShipments(filter: { storeId?: StoreId; carrierId?: CarrierId; limit?: number } = {}): Promise<Shipment[]> {
+  async listShipments(filter: { storeId?: StoreId; limit?: number } = {}): Promise<Shipment[]> {
     let q = this.deps.db.kysely.selectFrom('shipments').innerJoin('carriers', 'carriers.id', 'shipments.carrier_id').selectAll('shipments').select('carriers.code');
     if (filter.storeId !== undefined) q = q.where('shipments.store_id', '=', filter.storeId);
-    if (filter.carrierId !== undefined) q = q.where('shipments.carrier_id', '=', filter.carrierId);
     const rows = await q.orderBy('shipments.id', 'desc').limit(Math.min(filter.limit ?? 50, 500)).execute();
     return rows.map((r) => shipmentOf(r, r.code));
   }
