@@ -3,7 +3,7 @@ import type { CheckoutStatusValue, Database, PayoutStatusValue } from '@coinstil
 import { dashboardKysely } from './dashboard-schema';
 
 export const CHECKOUT_STATUSES: readonly CheckoutStatusValue[] = ['new', 'processing', 'settled', 'expired', 'invalid', 'cancelled'];
-export const PAYOUT_STATUSES: readonly PayoutStatusValue[] = ['reserved', 'scheduled', 'sent', 'paid', 'failed', 'returned'];
+export const PAYOUT_STATUSES: readonly PayoutStatusValue[] = ['reserved', 'scheduled', 'sent', 'paid', 'failed', 'returned', 'refunded'];
 
 /** Rows per page of a list. */
 export const PAGE_SIZE = 50;
