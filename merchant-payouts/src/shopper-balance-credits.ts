@@ -44,7 +44,9 @@ export interface ShopperCredits {
  *   the balance; an overdraft is repaid first) and `shopper.balance_credited`; nothing is released;
  * - a sale linked to an account (`shopper_account_id`), released now, paid over its amount due: the
  *   surplus, valued at the checkout's rate rounded down, leaves the FX position for the balance
- *   (`shopper.balance_credited`, reason `over_payment`), once (its posting's dedupe key).
+ *   (`shopper.balance_credited`, reason `over_payment`), once (its posting's dedupe key); unless the
+ *   account was closed meanwhile: then the surplus stays in the FX position, as for an unlinked sale.
+ *   A top-up is credited whatever the account's status: that money was paid in for the shopper.
  * `releasedNow` names the sales released in this transaction (a sale's credit goes with its release).
  */
 export async function creditShopperBalances(
@@ -107,8 +109,14 @@ export async function creditShopperBalances(
     credit(row, 'top_up', creditedMinor, m);
   }
 
+  const linked = rows.filter((r) => r.purpose === 'sale' && r.shopper_account_id !== null && releasedNow.has(r.id)).map((r) => r.shopper_account_id as string);
+  const closed =
+    linked.length === 0
+      ? new Set<string>()
+      : new Set((await trx.selectFrom('shopper_accounts').select('id').where('id', 'in', linked).where('status', '=', 'closed').execute()).map((a) => a.id));
   for (const r of rows) {
     if (r.purpose !== 'sale' || r.shopper_account_id === null || !releasedNow.has(r.id) || r.asset === null || r.rate === null || r.amount_due_base === null) continue;
+    if (closed.has(r.shopper_account_id)) continue;
     const surplusBase = BigInt(r.amount_paid_base) - BigInt(r.amount_due_base);
     if (surplusBase <= 0n) continue;
     const currency = r.currency as FiatCurrency;

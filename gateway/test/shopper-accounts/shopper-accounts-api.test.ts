@@ -263,6 +263,16 @@ describe.each(['postgres', 'pglite'] as const)('shopper accounts [%s]', (engine)
     const reopen = await h.request('PATCH', `/v1/shopper-accounts/${empty.id}/status`, { token: OPERATOR_TOKEN, body: { status: 'active' } });
     expect(reopen.body.error.code).toBe('shopper_account_closed');
     expect((await createCheckout('100', { shopperAccountId: empty.id })).body.error.code).toBe('shopper_account_not_usable');
+
+    // Closed after a sale was linked to it: that sale's over-payment stays with the mall, the account stays at zero.
+    const later = await createAccount();
+    const sale = await createCheckout('1000', { shopperAccountId: later.id });
+    await h.request('PATCH', `/v1/shopper-accounts/${later.id}/status`, { token: OPERATOR_TOKEN, body: { status: 'closed' } });
+    await settle(sale.body.id, ltc(sale.body.payment.amountDue) + 1_000_000n);
+    const processor = new SettlementProcessor({ db: h.runtime.db, clock: h.runtime.clock, random: h.runtime.random });
+    expect(await processor.process(sale.body.id as CheckoutId)).toMatchObject({ release: 'released' });
+    expect((await h.request('GET', `/v1/shopper-accounts/${later.id}`, { token: OPERATOR_TOKEN })).body).toMatchObject({ status: 'closed', balance: '0' });
+    await expectLedgerBalanced();
   });
 
   describe('the hosted page offers the balance', () => {
