@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,6 +55,38 @@ server.keepAliveTimeout = 5000;
 server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.address().port + '\\n'));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
+
+/**
+ * CPU seconds (user + system) used so far by this process and every process below it (PostgreSQL and its
+ * backends, redis-server, litecoind, the receiver), including descendants that already exited and were
+ * reaped: the whole stack's work, whatever else loads the machine.
+ */
+function stackCpuSeconds(): Map<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; name: string; own: number; reaped: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      stats.set(Number(entry), { ppid: Number(fields[1]), name: name.startsWith('postgres') ? 'postgres' : name, own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) });
+    } catch {
+      // The process ended while /proc was read.
+    }
+  }
+  const children = new Map<number, number[]>();
+  stats.forEach((st, pid) => children.set(st.ppid, [...(children.get(st.ppid) ?? []), pid]));
+  const byName = new Map<string, number>();
+  const pending = [process.pid];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    const st = stats.get(pid);
+    // A process's reaped children are counted as its own (PostgreSQL backends that ended: postgres).
+    if (st !== undefined) byName.set(pid === process.pid ? 'bench (verifier + pipeline)' : st.name, (byName.get(pid === process.pid ? 'bench (verifier + pipeline)' : st.name) ?? 0) + (st.own + st.reaped) / ticks);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return byName;
+}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length * p) / 100) - 1)]!;
@@ -103,6 +135,8 @@ interface SizeResult {
   readonly webhook: { p50Ms: number; p99Ms: number; maxMs: number };
   /** p99 of each intermediate step after the block (where the time goes). */
   readonly stages: Record<string, number>;
+  /** CPU seconds the whole stack used from the block to the last webhook, and per checkout. */
+  readonly stackCpu: { seconds: number; msPerCheckout: number; wallSeconds: number; byProcess: Record<string, number> };
 }
 
 /**
@@ -123,6 +157,8 @@ async function stageTimes(kysely: Kysely<DB>, ids: readonly CheckoutId[], minedA
     deliveryRowP99Ms: p99(deliveries.rows.map((r) => r.created_at)),
   };
 }
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 function summary(latencies: number[]): { p50Ms: number; p99Ms: number; maxMs: number } {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -217,9 +253,18 @@ async function main(): Promise<void> {
           await until(async () => (await count('processing')) === n, 120_000, `${n} checkouts processing`);
           // Let the pipeline and the webhooks of the mempool phase go quiet before the block.
           await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const cpuBefore = stackCpuSeconds();
           const [hash] = await node.mine(1);
           const minedAt = Date.now();
           await until(async () => ids.every((id) => receiver.received.has(id)), 120_000, `${n} order.released webhooks`);
+          const cpuAfter = stackCpuSeconds();
+          const byProcess: Record<string, number> = {};
+          cpuAfter.forEach((seconds, name) => {
+            const used = seconds - (cpuBefore.get(name) ?? 0);
+            if (used >= 0.01) byProcess[name] = round2(used);
+          });
+          const cpuSeconds = Object.values(byProcess).reduce((a, b) => a + b, 0);
+          const wallSeconds = (Date.now() - minedAt) / 1000;
           const rows = await db.kysely.selectFrom('checkouts').select(['id', 'settled_at', 'status']).where('id', 'in', ids).execute();
           const settled = rows.map((r) => {
             if (r.status !== 'settled' || r.settled_at === null) throw new Error(`checkout ${r.id} is ${r.status} with its webhook received`);
@@ -227,7 +272,8 @@ async function main(): Promise<void> {
           });
           const webhook = ids.map((id) => receiver.received.get(id)! - minedAt);
           const stages = await stageTimes(db.kysely, ids, minedAt);
-          const result: SizeResult = { checkouts: n, round, settled: summary(settled), webhook: summary(webhook), stages };
+          const stackCpu = { seconds: round2(cpuSeconds), msPerCheckout: round2((cpuSeconds * 1000) / n), wallSeconds: round2(wallSeconds), byProcess };
+          const result: SizeResult = { checkouts: n, round, settled: summary(settled), webhook: summary(webhook), stages, stackCpu };
           results.push(result);
           console.error(`block ${hash?.slice(0, 12)}…: ${JSON.stringify(result)}`);
         }
