@@ -105,7 +105,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );
-  runtime.lifecycle.register(startTenderReleaseSweeper({ tenders: services.checkouts.tenders, clock: runtime.clock, logger: runtime.logger }));
+  runtime.lifecycle.register(startTenderReleaseSweeper({ tenders: services.checkouts.tenders, db: runtime.db, clock: runtime.clock, logger: runtime.logger }));
   const server = app.listen(opts.port ?? runtime.config.port);
   server.on('clientError', answerClientError);
   await once(server, 'listening');

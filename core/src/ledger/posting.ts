@@ -22,7 +22,8 @@ export type PostingKind =
   | 'shopper_balance_hold'
   | 'shopper_balance_hold_release'
   | 'shopper_refund_credit'
-  | 'voucher_activation';
+  | 'voucher_activation'
+  | 'voucher_breakage';
 
 export const POSTING_KINDS: readonly PostingKind[] = [
   'settlement',
@@ -39,6 +40,7 @@ export const POSTING_KINDS: readonly PostingKind[] = [
   'shopper_balance_hold_release',
   'shopper_refund_credit',
   'voucher_activation',
+  'voucher_breakage',
 ];
 
 export interface PostingMeta {

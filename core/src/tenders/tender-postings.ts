@@ -9,6 +9,8 @@ import type { TenderKind } from './tender';
 
 /** What the mall owes the holders of activated vouchers (a liability: carries a negative balance). */
 export const voucherLiability = (): string => 'mall:vouchers:outstanding';
+/** Balances of vouchers that expired or were voided unspent: no longer owed to anyone. */
+export const voucherBreakageRevenue = (): string => 'mall:revenue:voucher_breakage';
 /** The cash a store's POS collected for vouchers it activated, owed to the mall (an asset of the mall). */
 export const storeVoucherCashDue = (storeId: StoreId): string => `store:${storeId}:voucher_cash_due`;
 
@@ -37,6 +39,22 @@ export function voucherActivationPosting(input: { meta: PostingMeta; storeId: St
     [
       { account: storeVoucherCashDue(input.storeId), currency: input.currency, amount: input.faceValueMinor },
       { account: voucherLiability(), currency: input.currency, amount: -input.faceValueMinor },
+    ],
+    input.meta,
+  );
+}
+
+/**
+ * A voucher expired or was voided with `amountMinor` unspent (or a held tender came back to such a voucher):
+ * the mall no longer owes it to the holder; it is breakage revenue.
+ */
+export function voucherBreakagePosting(input: { meta: PostingMeta; currency: FiatCurrency; amountMinor: bigint }): Posting {
+  if (input.amountMinor <= 0n) throw new InvalidPostingError('bad_amount', 'Voucher breakage is positive');
+  return buildPosting(
+    'voucher_breakage',
+    [
+      { account: voucherLiability(), currency: input.currency, amount: input.amountMinor },
+      { account: voucherBreakageRevenue(), currency: input.currency, amount: -input.amountMinor },
     ],
     input.meta,
   );

@@ -6,7 +6,7 @@ import { cryptoDueForFiat } from '../money/rate';
 import { applyTenders } from './apply-tenders';
 import type { Tender } from './tender';
 import { assertTenderApplicable, cryptoDueForRemainder, fiatStillDueMinor, TenderNotApplicableError, tenderAmountToApply, tenderedMinor } from './tender-arithmetic';
-import { storeVoucherCashDue, tenderedSettlementPosting, voucherActivationPosting, voucherLiability } from './tender-postings';
+import { storeVoucherCashDue, tenderedSettlementPosting, voucherActivationPosting, voucherBreakagePosting, voucherLiability } from './tender-postings';
 
 const held = (amountMinor: bigint, status: Tender['status'] = 'held') => ({ amountMinor, status });
 const meta = (key: string) => ({ postingId: makeId('lp', T0, new Uint8Array(10).fill(9)), dedupeKey: key, occurredAt: at(T0) });
@@ -86,6 +86,14 @@ describe('tender postings', () => {
     expect(b.get(voucherLiability())?.get(JPY)).toBe(-3000n);
     expect([...trialBalance(b).values()].every((v) => v === 0n)).toBe(true);
     expect(() => voucherActivationPosting({ meta: meta('x'), storeId: STORE_ID, currency: JPY, faceValueMinor: 0n })).toThrow();
+  });
+
+  test('breakage: an unspent balance leaves the liability for revenue; balanced', () => {
+    const p = voucherBreakagePosting({ meta: meta('voucher_breakage:vch_1:expired'), currency: JPY, amountMinor: 700n });
+    const b = balances([p]);
+    expect(b.get(voucherLiability())?.get(JPY)).toBe(700n);
+    expect(b.get('mall:revenue:voucher_breakage')?.get(JPY)).toBe(-700n);
+    expect(() => voucherBreakagePosting({ meta: meta('y'), currency: JPY, amountMinor: 0n })).toThrow();
   });
 
   test('mixed settlement: crypto for the remainder, the voucher liability for the rest; the store gets price − fee; balanced per currency', () => {

@@ -22,7 +22,7 @@ import {
   type VoucherPin,
   VOUCHER_STATUSES,
 } from '@coinstile/core';
-import { type AppliedTender, appendPostings, changeVoucher, type Database, lockVoucher, OutboxRepository, voucherFromRow } from '@coinstile/platform';
+import { type AppliedTender, appendPostings, bookVoucherBreakage, changeVoucher, type Database, lockVoucher, OutboxRepository, voucherFromRow } from '@coinstile/platform';
 import { sql } from 'kysely';
 import type { PinAttemptLimiter } from '../rate-limit/pin-attempt-limiter';
 import type { CheckoutService } from '../checkouts/checkout-service';
@@ -211,7 +211,10 @@ export class VoucherService {
     return voucherBatchView(row, (await this.#statusCounts([id])).get(id) ?? {}, this.options.clock.now());
   }
 
-  /** Voids every voucher of the batch not voided yet (lost or stolen stock); held tenders stay held. */
+  /**
+   * Voids every voucher of the batch not voided yet (lost or stolen stock), writing off the balances still
+   * owed; held tenders stay held (a tender given back later is written off too).
+   */
   async voidBatch(idText: string): Promise<VoucherBatchView> {
     const id = parseId('vb', idText);
     const now = this.options.clock.now();
@@ -219,7 +222,13 @@ export class VoucherService {
       const batch = await trx.selectFrom('voucher_batches').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
       if (batch === undefined) throw new NotFoundError('voucher_batch', id);
       await trx.updateTable('voucher_batches').set({ voided_at: now }).where('id', '=', id).where('voided_at', 'is', null).execute();
+      // Balances still owed to holders are written off; expired ones were at expiry.
+      const owed = await trx.selectFrom('vouchers').selectAll().where('batch_id', '=', id).where('status', '=', 'activated').where('balance_minor', '>', '0').forUpdate().execute();
       await trx.updateTable('vouchers').set({ status: 'voided', updated_at: now }).where('batch_id', '=', id).where('status', '!=', 'voided').execute();
+      for (const row of owed) {
+        const voucher = voucherFromRow(row);
+        await bookVoucherBreakage(trx, voucher, voucher.balanceMinor, 'voided', now);
+      }
     });
     return this.getBatch(id);
   }

@@ -1,4 +1,5 @@
 import { luhnCheckDigit, parseId } from '@coinstile/core';
+import { expireDueVouchers, LedgerRepository } from '@coinstile/platform';
 import { sql } from 'kysely';
 import { activeStoreWithKey, type GatewayHarness, OPERATOR_TOKEN, startHarness } from '../support/gateway-harness';
 
@@ -188,6 +189,33 @@ test('expiry: past expiresAt a voucher is expired, cannot be activated or spent'
   const applied = await h.request('POST', `/v1/checkouts/${id}/tenders`, { token: store.key, body: { pin: pins[0] } });
   expect(applied.status).toBe(422);
   expect(applied.body.error.code).toBe('voucher_expired');
+  // The sweep marks it expired and writes its balance off the liability (the issued one had none).
+  const breakageOf = async (voucherId: string) =>
+    (await sql<{ amount: string }>`SELECT e.amount FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
+      WHERE p.kind = 'voucher_breakage' AND p.memo LIKE ${`voucher ${voucherId} %`} AND e.account = 'mall:vouchers:outstanding'`.execute(h.runtime.db.kysely)).rows.map((r) => r.amount);
+  // The gateway's sweeper may have been first; either way both end expired, written off once.
+  await expireDueVouchers(h.runtime.db, new Date());
+  const rows = await h.runtime.db.kysely.selectFrom('vouchers').select(['id', 'status']).where('pin_last4', 'in', pins.map((p) => p.slice(-4))).orderBy('serial').execute();
+  expect(rows.map((r) => r.status)).toEqual(['expired', 'expired']);
+  expect(await breakageOf(rows[0]!.id)).toEqual(['3000']);
+  expect(await breakageOf(rows[1]!.id)).toEqual([]);
+  expect(await expireDueVouchers(h.runtime.db, new Date())).toBe(0);
+});
+
+test('voiding a batch writes off what activated vouchers still hold; their PINs stop working', async () => {
+  const batch = await issue(2, '2000');
+  await activate(batch.pins[0]!);
+  const id = await checkout('4980');
+  await h.request('POST', `/v1/checkouts/${id}/tenders`, { token: store.key, body: { pin: batch.pins[0] } });
+  const voided = await h.request('POST', `/v1/voucher-batches/${batch.id}/void`, { token: OPERATOR_TOKEN });
+  expect(voided.body.statusCounts).toMatchObject({ voided: 2 });
+  expect((await h.request('POST', '/v1/vouchers/balance', { body: { pin: batch.pins[0] } })).body.status).toBe('voided');
+  // The held 2000 was already off the card: nothing to write off now; it is when the tender comes back.
+  const before = await ledgerCount('voucher_breakage');
+  expect((await h.request('POST', `/v1/checkouts/${id}/cancel`, { token: store.key })).status).toBe(200);
+  expect(await ledgerCount('voucher_breakage')).toBe(before + 1);
+  const trial = await new LedgerRepository(h.runtime.db).trialBalance();
+  expect([...trial.values()].every((v) => v === 0n)).toBe(true);
 });
 
 test('bad input is a 4xx: malformed PIN, wrong check digit, unknown batch', async () => {

@@ -33,7 +33,7 @@ export {
   type TenderRecord,
   type TenderSource,
 } from './checkout-tender-repository';
-export { changeVoucher, lockVoucher, voucherFromRow, voucherTenderSource } from './voucher-rows';
+export { bookVoucherBreakage, changeVoucher, expireDueVouchers, lockVoucher, voucherFromRow, voucherTenderSource } from './voucher-rows';
 export {
   creditRefundToShopperBalance,
   lockShopperAccount,

@@ -168,7 +168,8 @@ export type PostingKindValue =
   | 'shopper_balance_hold'
   | 'shopper_balance_hold_release'
   | 'shopper_refund_credit'
-  | 'voucher_activation';
+  | 'voucher_activation'
+  | 'voucher_breakage';
 
 export interface LedgerPostingsTable {
   id: string;

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import {
   applyVoucherCommand,
+  ID_RANDOM_BYTES,
+  makeId,
+  voucherBreakagePosting,
   type FiatCurrency,
   type StoreId,
   TenderNotApplicableError,
@@ -12,6 +16,8 @@ import {
 } from '@coinstile/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { TenderSource } from './checkout-tender-repository';
+import type { Database } from './database';
+import { appendPostings } from './ledger-repository';
 import type { DB, VouchersTable } from './schema';
 
 /** Core's voucher of a `vouchers` row. */
@@ -89,5 +95,54 @@ export const voucherTenderSource: TenderSource = {
     const voucher = await lockVoucher(trx, sourceId);
     if (voucher === undefined) throw new Error(`tender of voucher ${sourceId}, which does not exist`);
     await changeVoucher(trx, voucher, { type: 'give_back', amountMinor, at: now });
+    // Its balance was written off when it expired or was voided: what comes back is written off too.
+    if (voucher.status === 'expired' || voucher.status === 'voided') await bookVoucherBreakage(trx, voucher, amountMinor, 'returned', now);
   },
 };
+
+/**
+ * Books `amountMinor` of `voucher` as breakage (no longer owed to any holder): when it expires or is voided
+ * with a balance (once each: the dedupe key names the voucher and the reason), or when a held tender returns
+ * to it afterwards (each return its own fact).
+ */
+export async function bookVoucherBreakage(trx: Kysely<DB>, voucher: Voucher, amountMinor: bigint, reason: 'expired' | 'voided' | 'returned', now: Date): Promise<void> {
+  if (amountMinor <= 0n) return;
+  const postingId = makeId('lp', now.getTime(), randomBytes(ID_RANDOM_BYTES));
+  await appendPostings(trx, [
+    voucherBreakagePosting({
+      meta: {
+        postingId,
+        dedupeKey: reason === 'returned' ? `voucher_breakage:${voucher.id}:returned:${postingId}` : `voucher_breakage:${voucher.id}:${reason}`,
+        occurredAt: now,
+        memo: `voucher ${voucher.id} ${reason}`,
+      },
+      currency: voucher.currency,
+      amountMinor,
+    }),
+  ]);
+}
+
+/**
+ * Marks vouchers past `expiresAt` as `expired` (at most `limit` per call, rows another process holds are
+ * skipped) and writes off the balance of each that was activated. Returns how many it expired.
+ */
+export async function expireDueVouchers(db: Database, now: Date, limit = 500): Promise<number> {
+  return db.transaction(async (trx) => {
+    const rows = await trx
+      .selectFrom('vouchers')
+      .selectAll()
+      .where('status', 'in', ['issued', 'activated'])
+      .where('expires_at', '<=', now)
+      .orderBy('id')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const row of rows) {
+      const voucher = voucherFromRow(row);
+      await changeVoucher(trx, voucher, { type: 'expire', at: now });
+      if (voucher.status === 'activated') await bookVoucherBreakage(trx, voucher, voucher.balanceMinor, 'expired', now);
+    }
+    return rows.length;
+  });
+}

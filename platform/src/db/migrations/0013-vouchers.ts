@@ -15,7 +15,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * - `checkout_tenders`: amounts of checkouts paid by a voucher or a shopper balance (`account_id`; its
  *   foreign key comes with the shopper accounts' migration), `held` → `captured` | `released`.
  * - `checkouts.amount_due_base` may be 0: tenders covering the whole price leave nothing due in crypto.
- * - `ledger_postings.kind` gains `voucher_activation`; the check is rebuilt from the kinds it allows at
+ * - `ledger_postings.kind` gains `voucher_activation` and `voucher_breakage`; the check is rebuilt from the kinds it allows at
  *   this point, so kinds other migrations added stay allowed.
  */
 const up = sql`
@@ -119,10 +119,10 @@ ALTER TABLE checkouts ADD CONSTRAINT checkouts_amount_due_base_check CHECK (amou
 export const vouchers: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await up.execute(db);
-    await rebuildKindCheck(['voucher_activation'], []).execute(db);
+    await rebuildKindCheck(['voucher_activation', 'voucher_breakage'], []).execute(db);
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await down.execute(db);
-    await rebuildKindCheck([], ['voucher_activation']).execute(db);
+    await rebuildKindCheck([], ['voucher_activation', 'voucher_breakage']).execute(db);
   },
 };
