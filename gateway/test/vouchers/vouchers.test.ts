@@ -278,3 +278,22 @@ test('the operator dashboard lists batches by status, the liability and the late
   expect(anonymous.status).toBe(303);
   expect(anonymous.headers.get('location')).toContain('sign-in');
 });
+
+test('a voucher applied before the asset is chosen: the quote taken later asks crypto for the remainder only', async () => {
+  const { pins } = await issue(1, '1000');
+  await activate(pins[0]!);
+  const created = await h.request('POST', '/v1/checkouts', { token: store.key, body: { orderId: `V-${Math.random()}`, amount: '4980', currency: 'JPY' } });
+  const id = created.body.id as string;
+  expect((await h.request('POST', `/v1/checkouts/${id}/tenders`, { token: store.key, body: { pin: pins[0] } })).body).toMatchObject({ payment: null, amountRemaining: '3980' });
+  const chosen = await fetch(`${h.url}/pay/${id}/asset`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://pay.example.test' },
+    body: new URLSearchParams({ asset: 'BTC' }).toString(),
+  });
+  expect(chosen.status).toBe(303);
+  const view = (await h.request('GET', `/v1/checkouts/${id}`, { token: store.key })).body;
+  // 3980 JPY at 9,000,000 JPY/BTC, rounded up; the quote itself is for the whole price.
+  expect(view.payment.amountDue).toBe('0.00044223');
+  expect(view.amountTendered).toBe('1000');
+});
