@@ -1,11 +1,12 @@
+import { parseFiatCurrency } from '@coinstile/core';
 import { parseStatementMonth, statementTotals, type StorePayout } from './portal-payouts';
 
-const payout = (status: StorePayout['status'], currency: StorePayout['currency'], amountMinor: bigint, feeMinor: bigint): StorePayout => ({
+const payout = (status: StorePayout['status'], currencyCode: string, amountMinor: bigint, feeMinor: bigint): StorePayout => ({
   id: `po_${status}${amountMinor}`,
   status,
   amountMinor,
   feeMinor,
-  currency,
+  currency: parseFiatCurrency(currencyCode),
   checkoutId: 'co_x',
   orderId: 'A-1',
   batchId: null,
