@@ -295,6 +295,18 @@ describe.each(['postgres', 'pglite'] as const)('escrow service [%s]', (engine) =
     await expectBalancedAndReconciled();
   });
 
+  test('sweepers racing to open holds open exactly one per reserved payout, announced once', async () => {
+    const orders = await Promise.all(Array.from({ length: 6 }, () => escrowOrder()));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => escrow.openPendingHolds()));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const { checkoutId } of orders) {
+      const holds = await db.kysely.selectFrom('escrow_holds').select('id').where('checkout_id', '=', checkoutId).execute();
+      expect(holds).toHaveLength(1);
+      const held = await db.kysely.selectFrom('outbox').select('event_id').where('event_type', '=', 'escrow.held').where('aggregate_id', '=', checkoutId).execute();
+      expect(held).toHaveLength(1);
+    }
+  }, 30_000);
+
   test("another store's read of an order is not found and opens nothing", async () => {
     const storeId = await insertStore(db, { feeBps: 150, feeFixedMinor: 10n });
     const checkoutId = await settleCheckout(db, storeId, { priceMinor: 10_000n, spreadBps: 0, escrow: true });

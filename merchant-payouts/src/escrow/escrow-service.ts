@@ -683,7 +683,8 @@ export class EscrowService {
       .where('payouts.status', '=', 'reserved')
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('escrow_holds').select('escrow_holds.id').whereRef('escrow_holds.checkout_id', '=', 'payouts.checkout_id'))));
     if (checkoutId !== null) q = q.where('payouts.checkout_id', '=', checkoutId);
-    const pending = await q.orderBy('payouts.checkout_id').limit(limit).execute();
+    // Locking the payouts serialises replicas opening the same hold: the second finds the first's row and skips it.
+    const pending = await q.orderBy('payouts.checkout_id').limit(limit).forUpdate('payouts').execute();
     if (pending.length === 0) return [];
     const now = this.deps.clock.now();
     const orderIds = new Map(pending.map((p) => [p.checkout_id, p.order_id]));
