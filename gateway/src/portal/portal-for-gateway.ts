@@ -81,7 +81,7 @@ export function portalFor(runtime: ServiceRuntime, services: GatewayServices, op
   );
   return {
     router: Router().use(basePath, portal.router),
-    apiRouter: () => createStoreUsersApiRouter({ users, publicUrl: runtime.config.publicUrl, basePath }),
+    apiRouter: () => createStoreUsersApiRouter({ users, stores: services.stores, publicUrl: runtime.config.publicUrl, basePath }),
     users,
   };
 }

@@ -6,6 +6,7 @@ import { validate } from '../http/validate';
 import { errorResponses, idParam, jsonContent, OPERATOR_SECURITY, type OpenApiFragment } from '../openapi/openapi-fragment';
 import { invitationUrl } from './portal-router';
 import { STORE_ROLES } from './store-roles';
+import type { StoreService } from '../stores/store-service';
 import type { StoreUserService } from './store-users';
 
 /** `POST /v1/stores/{id}/users` body. */
@@ -34,7 +35,7 @@ const storeUserInvitationSchema = storeUserSchema.extend({
  * one-time invitation link comes back once; inviting a pending invitee again issues a new link),
  * `GET /v1/stores/{id}/users` lists them. Operator token only.
  */
-export function createStoreUsersApiRouter(deps: { users: StoreUserService; publicUrl: string; basePath: string }): Router {
+export function createStoreUsersApiRouter(deps: { users: StoreUserService; stores: StoreService; publicUrl: string; basePath: string }): Router {
   const router = Router();
 
   router.post('/v1/stores/:id/users', async (req, res) => {
@@ -47,8 +48,8 @@ export function createStoreUsersApiRouter(deps: { users: StoreUserService; publi
 
   router.get('/v1/stores/:id/users', async (req, res) => {
     requireOperator(res);
-    const storeId = parseId('st', req.params['id']);
-    res.json({ data: await deps.users.list(storeId), nextCursor: null });
+    const store = await deps.stores.get(String(req.params['id']));
+    res.json({ data: await deps.users.list(store.id), nextCursor: null });
   });
 
   return router;
@@ -70,7 +71,7 @@ export const STORE_USERS_OPENAPI: OpenApiFragment = {
         summary: "The store's portal users (operator)",
         security: OPERATOR_SECURITY,
         parameters: [idParam('id', 'st')],
-        responses: { '200': { description: 'Users: { data: StoreUser[], nextCursor: null }' }, ...errorResponses('400', '401', '403', '429') },
+        responses: { '200': { description: 'Users: { data: StoreUser[], nextCursor: null }' }, ...errorResponses('400', '401', '403', '404', '429') },
       },
     },
   },

@@ -67,6 +67,10 @@ describe('invitations', () => {
     const listed = await h.request('GET', `/v1/stores/${storeA.storeId}/users`, { token: OPERATOR_TOKEN });
     expect(listed.body.data.map((u: { email: string; status: string }) => `${u.email} ${u.status}`)).toEqual(['owner-a@example.test active', 'new.staff@example.test active']);
     expect(JSON.stringify(listed.body)).not.toMatch(/scrypt|invitation_hash|password/);
+    const unknown = await h.request('GET', '/v1/stores/st_01M7YRW1KH7CB9ATRF9X6DT0SG/users', { token: OPERATOR_TOKEN });
+    expect(unknown.status).toBe(404);
+    const unknownInvite = await h.request('POST', '/v1/stores/st_01M7YRW1KH7CB9ATRF9X6DT0SG/users', { token: OPERATOR_TOKEN, body: { email: 'ghost@example.test', role: 'owner' } });
+    expect(unknownInvite.status).toBe(404);
   });
 });
 
