@@ -134,6 +134,23 @@ describe.each(['postgres', 'pglite'] as const)('shopper accounts [%s]', (engine)
     await expectLedgerBalanced();
   });
 
+  test('a balance that covers a whole priced checkout settles it without crypto; released once, nothing left pending', async () => {
+    const { id, accessCode } = await createAccount({ creditLevel: '5000' });
+    const co = await createCheckout('4980');
+    const paid = await pay(id, accessCode, co.body.id);
+    expect(paid.body).toMatchObject({ paid: '4980', checkout: { status: 'settled' } });
+    const processor = new SettlementProcessor({ db: h.runtime.db, clock: h.runtime.clock, random: h.runtime.random });
+    expect(await processor.process(co.body.id as CheckoutId)).toMatchObject({ release: 'released' });
+    const sums = await sql<{ account: string; total: string }>`
+      SELECT e.account, sum(e.amount)::text AS total FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
+       WHERE p.checkout_id = ${co.body.id} GROUP BY e.account ORDER BY e.account`.execute(h.runtime.db.kysely);
+    const byAccount = Object.fromEntries(sums.rows.map((r) => [r.account, r.total]));
+    expect(byAccount['mall:shopper_spends_pending']).toBe('0');
+    expect(byAccount[shopperBalance(id as ShopperAccountId)]).toBe('4980');
+    expect(Object.keys(byAccount).some((a) => a.startsWith('mall:crypto_holdings'))).toBe(false);
+    await expectLedgerBalanced();
+  });
+
   test('a checkout the store cancels gives its balance hold back', async () => {
     const { id, accessCode } = await createAccount({ creditLevel: '1500' });
     const co = await createCheckout('2000');
