@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { createBullBoard } from '@bull-board/api';
 import { ExpressAdapter } from '@bull-board/express';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, parseId, type PayoutId, RateLimitedError } from '@coinstile/core';
 import type { SourceStatus } from '@coinstile/fx-oracle';
+import { exportPayoutsCsv, reconcilePayouts } from '@coinstile/merchant-payouts';
 import { createQueue, PIPELINE_QUEUES, type ServiceRuntime } from '@coinstile/platform';
 import type { Queue } from 'bullmq';
 import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from 'express';
@@ -17,6 +20,7 @@ import { CHECKOUT_STATUSES, checkoutDetail, listCheckouts, listPayouts, listStor
 import { type DashboardMessages, dashboardMessages } from './dashboard-messages';
 import { dashboardKysely } from './dashboard-schema';
 import { escrowOverview, escrowPage } from './escrow-overview';
+import { reconciliationPage } from './payout-reconciliation-page';
 import { shopperAccountsOverview, shopperAccountsPage } from './shopper-accounts-overview';
 import { vouchersOverview, vouchersPage } from './vouchers-overview';
 import { csrfTokenMatches, DASHBOARD_SESSION_TTL_SECONDS, type DashboardSession, DashboardSessionStore } from './dashboard-sessions';
@@ -339,6 +343,25 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       200,
       payoutsPage(context(req, res), { page, filter, query: queryRecord(req), stores, statuses: PAYOUT_STATUSES, payoutActions: deps.payoutActions !== undefined }),
     );
+  });
+
+  router.get('/payouts.csv', async (req, res) => {
+    const filter = parseListFilter(req.query, PAYOUT_STATUSES, 'po');
+    const csv = await exportPayoutsCsv(deps.db, {
+      ...(filter.status === undefined ? {} : { status: filter.status }),
+      ...(filter.storeId === undefined ? {} : { storeId: filter.storeId }),
+      ...(filter.from === undefined ? {} : { from: filter.from }),
+      ...(filter.to === undefined ? {} : { to: filter.to }),
+    });
+    res.status(200).type('text/csv; charset=utf-8').attachment('coinstile-payouts.csv').send(csv);
+  });
+
+  router.get('/reconciliation', async (req, res) => {
+    // The bank file provider writes to <dataDir>/payouts (payoutSetupFromEnv); a gateway on another host has none.
+    const bankFileDirectory = join(deps.config.dataDir, 'payouts');
+    const bankFilesChecked = existsSync(bankFileDirectory);
+    const report = await reconcilePayouts(deps.db, { ...(bankFilesChecked ? { bankFileDirectory } : {}), now: deps.clock.now() });
+    sendPage(res, 200, reconciliationPage(context(req, res), report, bankFilesChecked));
   });
 
   router.get('/escrow', async (req, res) => {

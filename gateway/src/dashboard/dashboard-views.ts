@@ -4,6 +4,7 @@ import { html, type SafeHtml } from '../pages/html';
 import { LOCALES, type Locale } from '../pages/locale';
 import { pageDocument } from '../http/server-pages';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLES } from './dashboard-assets';
+import { payoutToolLinks } from './payout-reconciliation-page';
 import type { CheckoutDetail, CheckoutRow, ListFilter, Page, PayoutRow } from './dashboard-lists';
 import { type DashboardMessages, dashboardMessages, formatAge } from './dashboard-messages';
 import type { SettlementQueueSnapshot, StageCount } from './settlement-queue';
@@ -254,7 +255,7 @@ export function payoutsPage(
                   : null
           }</td></tr>`,
         )}</tbody></table></div>`;
-  const main = html`<h1>${m.nav.payouts}</h1>${filterForm(ctx, '/payouts', data.filter, data.statuses, data.stores)}${rows}${pager(ctx, '/payouts', data.query, data.page, data.filter.cursor === undefined)}`;
+  const main = html`<h1>${m.nav.payouts}</h1>${filterForm(ctx, '/payouts', data.filter, data.statuses, data.stores)}${rows}${pager(ctx, '/payouts', data.query, data.page, data.filter.cursor === undefined)}${payoutToolLinks(ctx, data.query)}`;
   return renderPage(ctx, { title: m.nav.payouts, section: 'payouts', main });
 }
 

@@ -1,10 +1,10 @@
 import { formatAmount, isFiatCurrency } from '@coinstile/core';
-import type { Database } from '@coinstile/platform';
+import type { Database, PayoutStatusValue } from '@coinstile/platform';
 import { batchKysely } from '../batching/payout-batch-schema';
 
 export interface PayoutsCsvFilter {
   readonly storeId?: string;
-  readonly status?: 'reserved' | 'scheduled' | 'sent' | 'paid' | 'failed' | 'returned';
+  readonly status?: PayoutStatusValue;
   readonly currency?: string;
   /** created_at ≥ from, < to. */
   readonly from?: Date;
