@@ -169,7 +169,8 @@ ${o.escrowStatus === null ? null : html`<dt>${m.orders.escrowStatus}</dt><dd><sp
       ? html`<p class="muted" data-testid="no-receipt">${m.orders.receiptNone}</p>`
       : html`<div class="card"><p class="muted">${m.orders.receiptHelp}</p><dl class="facts"><dt>id</dt><dd class="mono">${d.receipt.id}</dd><dt>kid</dt><dd class="mono">${d.receipt.kid}</dd><dt>${m.orders.released}</dt><dd>${formatTime(d.receipt.issuedAt)} UTC</dd></dl><textarea readonly rows="4" aria-label="${m.orders.receipt}" data-testid="receipt-jws">${d.receipt.jws}</textarea></div>`;
   const canShip = o.shipment === null && o.escrowStatus !== 'cancelled';
-  const canCancel = o.escrowStatus === 'reserved' || o.escrowStatus === 'shipped' || o.escrowStatus === 'delivered' || o.escrowStatus === 'disputed';
+  // An escrowed order's hold may not be opened yet (the escrow sweeper opens it); cancelling opens it.
+  const canCancel = o.escrow && (o.escrowStatus === null || o.escrowStatus === 'reserved' || o.escrowStatus === 'shipped' || o.escrowStatus === 'delivered' || o.escrowStatus === 'disputed');
   const actions =
     shipping === null
       ? html`<p class="muted" data-testid="shipments-unavailable">${m.orders.shipmentsUnavailable}</p>`

@@ -254,6 +254,33 @@ describe('store isolation', () => {
   });
 });
 
+describe('shipping and cancelling', () => {
+  it('lets staff cancel an escrowed order before acceptance (the hold is cancelled), and refuses bad tracking numbers', async () => {
+    const checkoutId = await openCheckout(h, storeA.key, 'A-ESCROW', [{ name: 'Matcha 30 g', quantity: 1 }], true);
+    await payAndRelease(h, checkoutId);
+    const staff = new PortalClient(h.url);
+    await inviteAndActivate(h, storeA.storeId, 'canceller@example.test', 'staff', PASSWORD);
+    await staff.signIn('canceller@example.test', PASSWORD);
+    const page = await staff.get(`/store/orders/${checkoutId}`);
+    expect(page.text).toContain('data-testid="cancel-form"');
+    const token = await staff.csrfToken(`/store/orders/${checkoutId}`);
+    const carrierId = (await h.gateway.services.escrow.service.createCarrier({ code: 'sagawa', name: 'Sagawa Express' })).id;
+    expect((await staff.request('POST', `/store/orders/${checkoutId}/ship`, { carrierId, trackingNumber: 'no spaces allowed', _csrf: token })).status).toBe(400);
+    expect((await staff.request('POST', `/store/orders/${checkoutId}/cancel`, { reason: '', _csrf: token })).status).toBe(400);
+    expect(await h.runtime.db.kysely.selectFrom('shipments').select('id').where('checkout_id', '=', checkoutId).execute()).toEqual([]);
+
+    const cancelled = await staff.request('POST', `/store/orders/${checkoutId}/cancel`, { reason: 'Out of stock', _csrf: token });
+    expect([cancelled.status, cancelled.location]).toEqual([303, `/store/orders/${checkoutId}?done=cancelled&lang=en`]);
+    const hold = await h.runtime.db.kysely.selectFrom('escrow_holds').select('status').where('checkout_id', '=', checkoutId).executeTakeFirstOrThrow();
+    expect(hold.status).toBe('cancelled');
+    const after = await staff.get(`/store/orders/${checkoutId}?done=cancelled`);
+    expect(after.text).toContain('Order cancelled.');
+    expect(after.text).toContain('Cancelled (refunded)');
+    expect(after.text).not.toContain('data-testid="cancel-form"');
+    expect(after.text).not.toContain('data-testid="ship-form"');
+  });
+});
+
 describe('live inbox stream', () => {
   const orderEvents = (client: SseClient) => client.events.filter((e) => e.event === 'order').map((e) => ({ id: e.id, ...(JSON.parse(e.data) as { checkoutId: string; html: string }) }));
 
