@@ -104,7 +104,7 @@ export const ESCROW_OPENAPI: OpenApiFragment = {
     },
     '/v1/checkouts/{id}/escrow': {
       get: {
-        summary: "The order's escrow hold (store key, checkouts:read)",
+        summary: "The order's escrow hold, with the shopper's signed acceptUrl (store key, checkouts:read)",
         security: STORE_KEY_SECURITY,
         parameters: [idParam('id', 'co')],
         responses: { ...ok('The hold'), ...errorResponses('400', '401', '403', '404', '422', '429') },

@@ -181,7 +181,9 @@ export function createEscrowRouter(deps: EscrowRouterDeps): Router {
   router.get('/v1/checkouts/:id/escrow', async (req, res) => {
     const { storeId } = requireStoreScope(res, 'checkouts:read');
     const checkoutId = parseId('co', req.params['id']);
-    res.json(escrowHoldView(await escrow.holdOfCheckout(checkoutId, storeId)));
+    const hold = await escrow.holdOfCheckout(checkoutId, storeId);
+    // The shopper's page again, for a store that missed `escrow.held` (a fresh token each time; all stay valid).
+    res.json({ ...escrowHoldView(hold), acceptUrl: deps.escrow.links.acceptUrl(hold.id) });
   });
 
   router.post('/v1/checkouts/:id/cancel-order', async (req, res) => {

@@ -310,6 +310,8 @@ test('auto-acceptance: delivered and undisputed for autoAcceptDays, the sweeper 
   const delivered = (await call('GET', `/v1/checkouts/${checkoutId}/escrow`, storeKey)).body;
   expect(delivered).toMatchObject({ status: 'delivered', inspection: 'shopper' });
   expect(Date.parse(delivered.acceptanceDeadline) - Date.parse(delivered.deliveredAt)).toBe(3 * DAY_MS);
+  // The store can fetch the shopper's page again; it opens on this order.
+  expect(await (await fetch(`${gateway.listenUrl}${pathOf(delivered.acceptUrl as string)}`)).text()).toContain('delivered');
   await new Promise((r) => setTimeout(r, 600));
   expect(await payoutOf(checkoutId)).toMatchObject({ status: 'reserved' });
 
