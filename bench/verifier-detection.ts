@@ -256,7 +256,15 @@ async function main(): Promise<void> {
           const cpuBefore = stackCpuSeconds();
           const [hash] = await node.mine(1);
           const minedAt = Date.now();
-          await until(async () => ids.every((id) => receiver.received.has(id)), 120_000, `${n} order.released webhooks`);
+          await until(async () => ids.every((id) => receiver.received.has(id)), 120_000, `${n} order.released webhooks`).catch(async (err: unknown) => {
+            const progress = await sql<Record<string, string>>`
+              SELECT (SELECT count(*) FROM checkouts WHERE id = ANY(${ids}::text[]) AND status = 'settled') AS settled,
+                     (SELECT count(*) FROM order_releases WHERE checkout_id = ANY(${ids}::text[])) AS released,
+                     (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS unpublished,
+                     (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status) d) AS deliveries`.execute(db.kysely);
+            console.error(`stalled: ${JSON.stringify(progress.rows[0])}; webhooks received ${ids.filter((id) => receiver.received.has(id)).length}`);
+            throw err;
+          });
           const cpuAfter = stackCpuSeconds();
           const byProcess: Record<string, number> = {};
           cpuAfter.forEach((seconds, name) => {
