@@ -427,7 +427,9 @@ async function waitForRest(db: Pool, litecoin: LitecoinChaos, paid: readonly Pai
 async function openWork(db: Pool, paidIds: readonly string[], victimIds: readonly string[]): Promise<string[]> {
   const [unfinished, victims, unreleased, outbox, deliveries, unbatched] = await Promise.all([
     db.query<{ id: string; status: string }>(`SELECT id, status FROM checkouts WHERE id = ANY($1) AND status NOT IN ('settled', 'invalid')`, [paidIds]),
-    db.query<{ id: string; status: string }>(`SELECT id, status FROM checkouts WHERE id = ANY($1) AND status <> 'invalid'`, [victimIds]),
+    // A double-spent checkout ends invalid, or new when the verifier never saw the payment before its
+    // branch was cut (it was down or catching up): processing would mean it waits for a payment that is gone.
+    db.query<{ id: string; status: string }>(`SELECT id, status FROM checkouts WHERE id = ANY($1) AND status = 'processing'`, [victimIds]),
     db.query<{ id: string }>(
       `SELECT c.id FROM checkouts c WHERE c.status = 'settled'
        AND (NOT EXISTS (SELECT 1 FROM order_releases r WHERE r.checkout_id = c.id) OR NOT EXISTS (SELECT 1 FROM payouts p WHERE p.checkout_id = c.id))`,
@@ -438,7 +440,7 @@ async function openWork(db: Pool, paidIds: readonly string[], victimIds: readonl
   ]);
   const open: string[] = [];
   if (unfinished.rows.length > 0) open.push(`${unfinished.rows.length} paid checkouts not final (${unfinished.rows.slice(0, 5).map((r) => `${r.id} ${r.status}`).join(', ')})`);
-  if (victims.rows.length > 0) open.push(`${victims.rows.length} double-spent checkouts not invalid (${victims.rows.slice(0, 5).map((r) => `${r.id} ${r.status}`).join(', ')})`);
+  if (victims.rows.length > 0) open.push(`${victims.rows.length} double-spent checkouts still processing (${victims.rows.slice(0, 5).map((r) => `${r.id} ${r.status}`).join(', ')})`);
   if (unreleased.rows.length > 0) open.push(`${unreleased.rows.length} settled checkouts without release or payout (${unreleased.rows.slice(0, 5).map((r) => r.id).join(', ')})`);
   if (Number(outbox.rows[0]?.n) > 0) open.push(`${outbox.rows[0]?.n} outbox events unpublished`);
   if (Number(deliveries.rows[0]?.n) > 0) open.push(`${deliveries.rows[0]?.n} webhook deliveries pending`);
