@@ -7,8 +7,8 @@ import { instanceSecrets } from './0010-instance-secrets';
 import { receipts } from './0011-receipts';
 import { escrow } from './0012-escrow';
 import { vouchers } from './0013-vouchers';
-import { shopperAccounts } from './0016-shopper-accounts';
 import { storeUsers } from './0014-store-users';
+import { shopperAccounts } from './0016-shopper-accounts';
 import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
 
 /**
@@ -24,7 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-receipts': receipts,
   '0012-escrow': escrow,
   '0013-vouchers': vouchers,
-  '0016-shopper-accounts': shopperAccounts,
   '0014-store-users': storeUsers,
+  '0016-shopper-accounts': shopperAccounts,
   '0018-ledger-balance-per-statement': ledgerBalancePerStatement,
 };
