@@ -5,13 +5,15 @@
  *  1. BullMQ baseline: `addBulk` of no-op jobs and a worker (same concurrency as the pipeline) processing them, on the
  *     same redis-server: the ceiling of any one-job-per-step pipeline on this machine.
  *  2. The pipeline as deployed: a real PostgreSQL server (testkit) and redis-server (AOF everysec), one
- *     process running `startPayouts` (outbox relay, release-order and schedule-payout workers) and
+ *     process running `startPayouts` (outbox relay, release-order worker, sweeper) and
  *     `startWebhookDelivery` (fan-out, dispatcher). A backlog of `PIPELINE_BENCH_CHECKOUTS` checkouts is
  *     written as the wallet verifier leaves them (status `settled`, confirmed payment, `checkout.settled`
  *     in the outbox), then the pipeline starts and the bench samples the payouts table every second until
  *     every checkout has its payout. Reported: the rate over the whole run and per-second samples.
- *     Each settlement is one `release-order` job and one transaction (release, settlement posting,
- *     payout, two events), plus its share of the batched webhook fan-out jobs.
+ *     Each settlement is one `release-order` job and a share of one group-committed transaction (the jobs
+ *     running at once: releases, settlement postings, payouts and both events in a constant number of
+ *     statements, the ledger's balance checked once per statement), plus its share of the batched
+ *     webhook fan-out jobs.
  *
  * Run: `npm run bench:pipeline` (builds, then runs this file with ts-node against the built workspaces).
  * `PIPELINE_BENCH_CHECKOUTS` (default 20000) and `PIPELINE_BENCH_CONCURRENCY` (worker concurrency, default
