@@ -13,7 +13,8 @@
  * medium_speed (1 confirmation).
  *
  * Run: `npm run bench:detection` (builds, then runs this file). `VERIFIER_DETECTION_SIZES` overrides the
- * list of N (comma separated); `VERIFIER_DETECTION_ROUNDS` repeats each size (default 1).
+ * list of N (comma separated); `VERIFIER_DETECTION_ROUNDS` repeats each size (default 1); `BENCH_LOG_LEVEL`
+ * the services' log level (default warn).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
       LTC_RPC_URL: node.rpcUrl,
       LTC_NETWORK: 'regtest',
       WEBHOOK_ALLOW_PRIVATE: 'true',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
     };
     const config = loadConfig(env, { cwd: dataDir });
     const runtime = await createServiceRuntime(config, { service: 'bench-detection' });
