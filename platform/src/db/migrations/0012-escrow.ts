@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { rebuildLedgerKindCheck } from './ledger-kind-check';
 
 /**
  * Escrow until acceptance (issue #7, seed 004), carriers and shipments (seed 002), disputes and refunds.
@@ -136,35 +137,6 @@ ALTER TABLE payouts ADD CONSTRAINT payouts_status_check
   CHECK (status IN ('reserved', 'scheduled', 'sent', 'paid', 'failed', 'returned', 'refunded'));
 `;
 
-/**
- * Re-creates the kind check on ledger_postings as the kinds it allows now plus `added` (or minus
- * `removed`). It reads both spellings Postgres prints such a check in (`ARRAY['a'::text, …]` and
- * `'{a,b}'::text[]`), and writes it as `kind IN ('a', …)`, which Postgres prints as the first, so a later
- * migration reading the check the same way finds every kind.
- */
-function rebuildKindCheck(added: readonly string[], removed: readonly string[]) {
-  const quoted = (list: readonly string[]) => sql.raw(`ARRAY[${list.map((k) => `'${k}'`).join(', ')}]::text[]`);
-  return sql`
-DO $do$
-DECLARE
-  con   record;
-  kinds text[] := '{}';
-BEGIN
-  FOR con IN
-    SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
-     WHERE conrelid = 'ledger_postings'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%kind%'
-  LOOP
-    kinds := kinds || ARRAY(SELECT (regexp_matches(con.def, '''([a-z_]+)''', 'g'))[1]);
-    kinds := kinds || ARRAY(SELECT unnest(string_to_array((regexp_matches(con.def, '''[{]([a-z_,]+)[}]''', 'g'))[1], ',')));
-    EXECUTE format('ALTER TABLE ledger_postings DROP CONSTRAINT %I', con.conname);
-  END LOOP;
-  kinds := ARRAY(SELECT DISTINCT k FROM unnest(kinds || ${quoted(added)}) AS k WHERE k <> ALL (${quoted(removed)}) ORDER BY k);
-  EXECUTE 'ALTER TABLE ledger_postings ADD CONSTRAINT ledger_postings_kind_check CHECK (kind IN ('
-    || (SELECT string_agg(quote_literal(k), ', ') FROM unnest(kinds) AS k) || '))';
-END
-$do$;`;
-}
-
 const down = sql`
 DROP TABLE refunds, disputes, shipment_events, shipments, escrow_holds, carrier_api_keys, carriers;
 ALTER TABLE payouts DROP CONSTRAINT payouts_status_check;
@@ -177,10 +149,10 @@ const POSTING_KINDS = ['refund_owed', 'refund_sent'];
 export const escrow: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await up.execute(db);
-    await rebuildKindCheck(POSTING_KINDS, []).execute(db);
+    await rebuildLedgerKindCheck(POSTING_KINDS, []).execute(db);
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await down.execute(db);
-    await rebuildKindCheck([], POSTING_KINDS).execute(db);
+    await rebuildLedgerKindCheck([], POSTING_KINDS).execute(db);
   },
 };

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { rebuildLedgerKindCheck } from './ledger-kind-check';
 
 /**
  * Prepaid vouchers and checkout tenders (issue #8).
@@ -82,34 +83,6 @@ ALTER TABLE checkouts DROP CONSTRAINT checkouts_amount_due_base_check;
 ALTER TABLE checkouts ADD CONSTRAINT checkouts_amount_due_base_check CHECK (amount_due_base >= 0);
 `;
 
-/**
- * Re-creates the kind check on ledger_postings as the kinds it allows now plus `added` (or minus
- * `removed`), as 0012 does: it reads both spellings Postgres prints the check in and writes `kind IN (…)`,
- * so a later migration reading the check the same way finds every kind.
- */
-function rebuildKindCheck(added: readonly string[], removed: readonly string[]) {
-  const quoted = (list: readonly string[]) => sql.raw(`ARRAY[${list.map((k) => `'${k}'`).join(', ')}]::text[]`);
-  return sql`
-DO $do$
-DECLARE
-  con   record;
-  kinds text[] := '{}';
-BEGIN
-  FOR con IN
-    SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
-     WHERE conrelid = 'ledger_postings'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%kind%'
-  LOOP
-    kinds := kinds || ARRAY(SELECT (regexp_matches(con.def, '''([a-z_]+)''', 'g'))[1]);
-    kinds := kinds || ARRAY(SELECT unnest(string_to_array((regexp_matches(con.def, '''[{]([a-z_,]+)[}]''', 'g'))[1], ',')));
-    EXECUTE format('ALTER TABLE ledger_postings DROP CONSTRAINT %I', con.conname);
-  END LOOP;
-  kinds := ARRAY(SELECT DISTINCT k FROM unnest(kinds || ${quoted(added)}) AS k WHERE k <> ALL (${quoted(removed)}) ORDER BY k);
-  EXECUTE 'ALTER TABLE ledger_postings ADD CONSTRAINT ledger_postings_kind_check CHECK (kind IN ('
-    || (SELECT string_agg(quote_literal(k), ', ') FROM unnest(kinds) AS k) || '))';
-END
-$do$;`;
-}
-
 const down = sql`
 DROP TABLE checkout_tenders, voucher_pos_activations, vouchers, voucher_batches;
 ALTER TABLE checkouts DROP CONSTRAINT checkouts_amount_due_base_check;
@@ -119,10 +92,10 @@ ALTER TABLE checkouts ADD CONSTRAINT checkouts_amount_due_base_check CHECK (amou
 export const vouchers: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await up.execute(db);
-    await rebuildKindCheck(['voucher_activation', 'voucher_breakage'], []).execute(db);
+    await rebuildLedgerKindCheck(['voucher_activation', 'voucher_breakage'], []).execute(db);
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await down.execute(db);
-    await rebuildKindCheck([], ['voucher_activation', 'voucher_breakage']).execute(db);
+    await rebuildLedgerKindCheck([], ['voucher_activation', 'voucher_breakage']).execute(db);
   },
 };

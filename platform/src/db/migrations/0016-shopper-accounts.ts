@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { rebuildLedgerKindCheck } from './ledger-kind-check';
 
 /**
  * Shopper accounts (issue #8): a fiat balance fed by over-payments, refunds and top-ups paid in crypto,
@@ -54,28 +55,6 @@ CREATE TABLE shopper_top_ups (
 CREATE INDEX shopper_top_ups_account_idx ON shopper_top_ups (account_id, credited_at);
 `;
 
-/** Re-creates the kind check on ledger_postings as the kinds it allows now plus `added` (or minus `removed`). */
-function rebuildKindCheck(added: readonly string[], removed: readonly string[]) {
-  const quoted = (list: readonly string[]) => sql.raw(`ARRAY[${list.map((k) => `'${k}'`).join(', ')}]::text[]`);
-  return sql`
-DO $do$
-DECLARE
-  con   record;
-  kinds text[] := '{}';
-BEGIN
-  FOR con IN
-    SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
-     WHERE conrelid = 'ledger_postings'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%kind%'
-  LOOP
-    kinds := kinds || ARRAY(SELECT (regexp_matches(con.def, '''([a-z_]+)''', 'g'))[1]);
-    EXECUTE format('ALTER TABLE ledger_postings DROP CONSTRAINT %I', con.conname);
-  END LOOP;
-  kinds := ARRAY(SELECT DISTINCT k FROM unnest(kinds || ${quoted(added)}) AS k WHERE k <> ALL (${quoted(removed)}) ORDER BY k);
-  EXECUTE format('ALTER TABLE ledger_postings ADD CONSTRAINT ledger_postings_kind_check CHECK (kind = ANY (%L::text[]))', kinds);
-END
-$do$;`;
-}
-
 const down = sql`
 DROP TABLE shopper_top_ups;
 ALTER TABLE checkouts DROP CONSTRAINT checkouts_top_up_has_account, DROP COLUMN purpose, DROP COLUMN shopper_account_id;
@@ -85,10 +64,10 @@ DROP TABLE shopper_accounts;
 export const shopperAccounts: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await up.execute(db);
-    await rebuildKindCheck(SHOPPER_POSTING_KINDS, []).execute(db);
+    await rebuildLedgerKindCheck(SHOPPER_POSTING_KINDS, []).execute(db);
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await down.execute(db);
-    await rebuildKindCheck([], SHOPPER_POSTING_KINDS).execute(db);
+    await rebuildLedgerKindCheck([], SHOPPER_POSTING_KINDS).execute(db);
   },
 };
