@@ -5,6 +5,9 @@ import {
   fxConversion,
   mallCryptoHoldings,
   mallFeeRevenue,
+  nextId,
+  parseFiatCurrency,
+  type ShopperAccountId,
   shopperRefundsPayable,
   storeEscrow,
   storePayable,
@@ -12,7 +15,15 @@ import {
   type CheckoutId,
   type StoreId,
 } from '@coinstile/core';
-import { cryptoRandomSource, LedgerRepository, migrateToLatest, openDatabase, type Database } from '@coinstile/platform';
+import {
+  creditRefundToShopperBalance,
+  cryptoRandomSource,
+  LedgerRepository,
+  migrateToLatest,
+  openDatabase,
+  shopperBalanceMinor,
+  type Database,
+} from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
 import { parseAddress } from '../../wallet-verifier/src/addresses/address-validation';
 import {
@@ -77,11 +88,15 @@ describe.each(['postgres', 'pglite'] as const)('escrow service [%s]', (engine) =
     await postgres?.stop();
   });
 
-  /** A store with `escrow` policy, and a settled, released escrow checkout of 10,000 JPY (fee 160). */
-  async function escrowOrder(policy: Record<string, unknown> = {}): Promise<{ storeId: StoreId; checkoutId: CheckoutId }> {
+  /**
+   * A store with `escrow` policy, and a settled, released escrow checkout of 10,000 JPY (fee 160), linked
+   * to `shopperAccountId` when given (as `POST /v1/checkouts` with `shopperAccountId` links it).
+   */
+  async function escrowOrder(policy: Record<string, unknown> = {}, shopperAccountId?: ShopperAccountId): Promise<{ storeId: StoreId; checkoutId: CheckoutId }> {
     const storeId = await insertStore(db, { feeBps: 150, feeFixedMinor: 10n });
     await db.kysely.updateTable('stores').set({ policy: JSON.stringify({ escrow: { autoAcceptDays: 7, ...policy } }) }).where('id', '=', storeId).execute();
     const checkoutId = await settleCheckout(db, storeId, { priceMinor: 10_000n, spreadBps: 0, escrow: true });
+    if (shopperAccountId !== undefined) await db.kysely.updateTable('checkouts').set({ shopper_account_id: shopperAccountId }).where('id', '=', checkoutId).execute();
     await processor.process(checkoutId);
     return { storeId, checkoutId };
   }
@@ -97,6 +112,21 @@ describe.each(['postgres', 'pglite'] as const)('escrow service [%s]', (engine) =
 
   async function balanceOf(account: string, currency: string): Promise<bigint> {
     return (await new LedgerRepository(db).balances()).get(account)?.get(currency as never) ?? 0n;
+  }
+
+  /** A shopper account in JPY (as the operator creates it), in `status`. */
+  async function shopperAccount(status: 'active' | 'frozen' | 'closed' = 'active', currency = 'JPY'): Promise<ShopperAccountId> {
+    const id = nextId('acct', clock, cryptoRandomSource);
+    await db.kysely
+      .insertInto('shopper_accounts')
+      .values({ id, currency, status, access_code_hash: randomBytes(32).toString('hex'), top_up_store_id: null, created_at: clock.now(), updated_at: clock.now() })
+      .execute();
+    return id;
+  }
+
+  async function outboxOf(checkoutId: CheckoutId, type: string) {
+    const rows = await db.kysely.selectFrom('outbox').select(['event_id', 'payload']).where('event_type', '=', type).execute();
+    return rows.filter((r) => (r.payload as { checkoutId?: string }).checkoutId === checkoutId);
   }
 
   async function expectBalancedAndReconciled(): Promise<void> {
@@ -315,5 +345,116 @@ describe.each(['postgres', 'pglite'] as const)('escrow service [%s]', (engine) =
     await expect(escrow.holdOfCheckout(checkoutId, stranger)).rejects.toMatchObject({ httpStatus: 404 });
     expect(await db.kysely.selectFrom('escrow_holds').select('id').where('checkout_id', '=', checkoutId).execute()).toEqual([]);
     expect((await escrow.holdOfCheckout(checkoutId, storeId)).status).toBe('reserved');
+  });
+  test('dispute → full refund of a checkout linked to a shopper account: credited to its balance once, nothing to send', async () => {
+    const accountId = await shopperAccount();
+    const { storeId, checkoutId } = await escrowOrder({}, accountId);
+    const hold = await escrow.holdOfCheckout(checkoutId);
+    const dispute = await escrow.openDispute(hold.id, 'never arrived');
+    const refundsPayableBefore = await balanceOf(shopperRefundsPayable(), 'JPY');
+    const feeBefore = await balanceOf(mallFeeRevenue(), 'JPY');
+    await escrow.resolveDispute({ disputeId: dispute.id, resolution: 'refund_full' });
+    // Retried (the operator's double click, a client retry): refused, nothing booked or announced again.
+    await expect(escrow.resolveDispute({ disputeId: dispute.id, resolution: 'refund_full' })).rejects.toBeInstanceOf(EscrowTransitionRefusedError);
+    await expect(escrow.cancelBeforeAcceptance({ storeId, checkoutId, reason: 'again' })).rejects.toBeInstanceOf(EscrowTransitionRefusedError);
+
+    expect(await payoutOf(checkoutId)).toMatchObject({ status: 'refunded' });
+    const refunds = await escrow.listRefunds({ storeId });
+    expect(refunds).toHaveLength(1);
+    const refund = refunds[0]!;
+    expect(refund).toMatchObject({ status: 'credited', reason: 'dispute_refund_full', refundMinor: 10_000n, shopperAccountId: accountId, address: null, amountBase: null, txid: null });
+    expect(refund.creditedAt).toEqual(clock.now());
+    // The price (held amount and the mall's fee) went escrow → refunds payable → the shopper's balance.
+    expect(await shopperBalanceMinor(db.kysely, accountId, parseFiatCurrency('JPY'))).toBe(10_000n);
+    expect(await balanceOf(shopperRefundsPayable(), 'JPY')).toBe(refundsPayableBefore);
+    expect(await balanceOf(mallFeeRevenue(), 'JPY')).toBe(feeBefore + 160n);
+    expect(await balanceOf(storeEscrow(storeId), 'JPY')).toBe(0n);
+    expect(await balanceOf(storePayable(storeId), 'JPY')).toBe(0n);
+    const credits = await db.kysely.selectFrom('ledger_postings').select(['kind', 'dedupe_key']).where('checkout_id', '=', checkoutId).where('kind', '=', 'shopper_refund_credit').execute();
+    expect(credits).toEqual([{ kind: 'shopper_refund_credit', dedupe_key: `shopper_refund:${refund.id}` }]);
+
+    const credited = await outboxOf(checkoutId, 'refund.credited');
+    expect(credited).toHaveLength(1);
+    expect(credited[0]!.payload).toMatchObject({ refundId: refund.id, shopperAccountId: accountId, refundMinor: '10000', refundUrl: null });
+    const balanceCredited = await outboxOf(checkoutId, 'shopper.balance_credited');
+    expect(balanceCredited).toHaveLength(1);
+    expect(balanceCredited[0]!.payload).toMatchObject({ accountId, reason: 'refund', amountMinor: '10000', currency: 'JPY', storeId });
+    expect(await eventTypes(checkoutId)).not.toContain('refund.requested');
+    expect(await eventTypes(checkoutId)).toEqual(expect.arrayContaining(['payout.refunded', 'refund.credited', 'dispute.resolved', 'shopper.balance_credited']));
+
+    // The credit itself retried with its dedupe key books nothing.
+    const again = await db.transaction((trx) =>
+      creditRefundToShopperBalance(trx, { db, clock, random: cryptoRandomSource }, {
+        accountId,
+        storeId,
+        checkoutId,
+        currency: parseFiatCurrency('JPY'),
+        amountMinor: 10_000n,
+        from: 'refunds_payable',
+        dedupeKey: `shopper_refund:${refund.id}`,
+      }),
+    );
+    expect(again).toEqual({ balanceAfterMinor: 10_000n, booked: false });
+    expect(await shopperBalanceMinor(db.kysely, accountId, parseFiatCurrency('JPY'))).toBe(10_000n);
+    // Nothing to send: no address, no mark-sent.
+    await expect(escrow.submitRefundAddress(refund.id, REGTEST_BTC_ADDRESS, checks)).rejects.toBeInstanceOf(RefundStatusError);
+    await expect(escrow.markRefundSent({ refundId: refund.id, txid: 'ef'.repeat(32) })).rejects.toBeInstanceOf(RefundStatusError);
+    expect((await escrow.listRefunds({ status: 'credited', storeId })).map((r) => r.id)).toEqual([refund.id]);
+
+    await expectBalancedAndReconciled();
+    const report = await reconcilePayouts(db);
+    const jpy = report.currencies.find((c) => c.currency === 'JPY');
+    expect(jpy?.payouts.refunded.count).toBeGreaterThanOrEqual(1);
+    expect(jpy?.payouts.refunded.amountMinor).toBeGreaterThanOrEqual(9840n);
+  }, 30_000);
+
+  test('linked checkouts: a partial refund and a store cancel are credited (a frozen account still takes credits)', async () => {
+    const accountId = await shopperAccount('frozen');
+    const partial = await escrowOrder({}, accountId);
+    const dispute = await escrow.openDispute((await escrow.holdOfCheckout(partial.checkoutId)).id, 'one tin dented');
+    await escrow.resolveDispute({ disputeId: dispute.id, resolution: 'refund_partial', refundMinor: 3000n });
+    expect(await payoutOf(partial.checkoutId)).toMatchObject({ status: 'scheduled', amount_minor: '6840' });
+    expect(await escrow.listRefunds({ storeId: partial.storeId })).toMatchObject([{ status: 'credited', refundMinor: 3000n, shopperAccountId: accountId }]);
+    expect(await balanceOf(storePayable(partial.storeId), 'JPY')).toBe(-6840n);
+
+    const cancelled = await escrowOrder({}, accountId);
+    await escrow.cancelBeforeAcceptance({ storeId: cancelled.storeId, checkoutId: cancelled.checkoutId, reason: 'out of stock' });
+    expect(await payoutOf(cancelled.checkoutId)).toMatchObject({ status: 'refunded' });
+    expect(await escrow.listRefunds({ storeId: cancelled.storeId })).toMatchObject([{ status: 'credited', reason: 'cancelled_by_store', refundMinor: 10_000n }]);
+    expect(await shopperBalanceMinor(db.kysely, accountId, parseFiatCurrency('JPY'))).toBe(13_000n);
+    expect(await outboxOf(cancelled.checkoutId, 'shopper.balance_credited')).toHaveLength(1);
+    await expectBalancedAndReconciled();
+  }, 30_000);
+
+  test('the address link stays for an unlinked checkout, a closed or other-currency account, and a store that refunds to addresses', async () => {
+    const closed = await shopperAccount('closed');
+    const dollars = await shopperAccount('active', 'USD');
+    const active = await shopperAccount();
+    const orders = [await escrowOrder(), await escrowOrder({}, closed), await escrowOrder({}, dollars), await escrowOrder({ refundTo: 'address' }, active)];
+    for (const { storeId, checkoutId } of orders) {
+      await escrow.cancelBeforeAcceptance({ storeId, checkoutId, reason: 'out of stock' });
+      const [refund] = await escrow.listRefunds({ storeId });
+      expect(refund).toMatchObject({ status: 'awaiting_address', shopperAccountId: null, creditedAt: null });
+      const requested = await outboxOf(checkoutId, 'refund.requested');
+      expect(requested).toHaveLength(1);
+      expect((requested[0]!.payload as { refundUrl: string }).refundUrl).toMatch(/^https:\/\/pay\.example\.test\/refunds\//);
+      expect(await outboxOf(checkoutId, 'refund.credited')).toEqual([]);
+      expect(await outboxOf(checkoutId, 'shopper.balance_credited')).toEqual([]);
+      expect((await escrow.submitRefundAddress(refund!.id, REGTEST_BTC_ADDRESS, checks)).status).toBe('ready');
+    }
+    expect(await shopperBalanceMinor(db.kysely, active, parseFiatCurrency('JPY'))).toBe(0n);
+    await expectBalancedAndReconciled();
+  }, 30_000);
+
+  test('the refund credit check: a credited refund names its account, an on-chain one none (database rule)', async () => {
+    const accountId = await shopperAccount();
+    const { storeId, checkoutId } = await escrowOrder();
+    await escrow.cancelBeforeAcceptance({ storeId, checkoutId, reason: 'out of stock' });
+    const [refund] = await escrow.listRefunds({ storeId });
+    await expect(db.kysely.updateTable('refunds').set({ status: 'credited' }).where('id', '=', refund!.id).execute()).rejects.toThrow(/check/);
+    await expect(db.kysely.updateTable('refunds').set({ shopper_account_id: accountId }).where('id', '=', refund!.id).execute()).rejects.toThrow(/check/);
+    await expect(
+      db.kysely.updateTable('refunds').set({ status: 'credited', shopper_account_id: accountId, credited_at: clock.now(), address: REGTEST_BTC_ADDRESS }).where('id', '=', refund!.id).execute(),
+    ).rejects.toThrow(/check/);
   });
 });

@@ -1,4 +1,5 @@
 import { DEFAULT_AUTO_ACCEPT_DAYS, INSPECTION_DESTINATIONS, type InspectionDestination, MAX_AUTO_ACCEPT_DAYS, MIN_AUTO_ACCEPT_DAYS } from './escrow-hold';
+import { REFUND_DESTINATIONS, type RefundDestination } from './refund-destination';
 
 /** The rate a refund's crypto amount is computed at: the sale's locked rate, or the rate when the shopper asks. */
 export type RefundRatePolicy = 'sale' | 'current';
@@ -14,6 +15,8 @@ export interface EscrowPolicy {
   /** Days after delivery until auto-acceptance (and the end of the dispute window). */
   readonly autoAcceptDays: number;
   readonly refundRate: RefundRatePolicy;
+  /** Refunds of checkouts linked to a shopper account go to its balance (`shopper_balance`), or always to an address. */
+  readonly refundTo: RefundDestination;
 }
 
 export const DEFAULT_ESCROW_POLICY: EscrowPolicy = {
@@ -21,6 +24,7 @@ export const DEFAULT_ESCROW_POLICY: EscrowPolicy = {
   inspection: 'shopper',
   autoAcceptDays: DEFAULT_AUTO_ACCEPT_DAYS,
   refundRate: 'sale',
+  refundTo: 'shopper_balance',
 };
 
 /**
@@ -36,5 +40,6 @@ export function escrowPolicyFromJson(value: unknown): EscrowPolicy {
     autoAcceptDays:
       typeof days === 'number' && Number.isInteger(days) && days >= MIN_AUTO_ACCEPT_DAYS && days <= MAX_AUTO_ACCEPT_DAYS ? days : DEFAULT_ESCROW_POLICY.autoAcceptDays,
     refundRate: v['refundRate'] === 'current' ? 'current' : 'sale',
+    refundTo: REFUND_DESTINATIONS.find((d) => d === v['refundTo']) ?? DEFAULT_ESCROW_POLICY.refundTo,
   };
 }

@@ -1,5 +1,6 @@
+import { assertNever } from '../errors/assert-never';
 import type { StoreId } from '../ids/id';
-import { fxConversion, mallCryptoHoldings, storeEscrow, storePayable } from '../ledger/accounts';
+import { fxConversion, mallCryptoHoldings, shopperRefundsPayable, storeEscrow, storePayable } from '../ledger/accounts';
 import { buildPosting, InvalidPostingError, type Posting, type PostingMeta } from '../ledger/posting';
 import type { CryptoAsset } from '../money/crypto-asset';
 import type { FiatCurrency } from '../money/fiat-currency';
@@ -95,23 +96,46 @@ export function balanceHoldReleasePosting(m: ShopperFiatMovement): Posting {
   );
 }
 
+/**
+ * Where a refund credited to a shopper's balance comes from:
+ * - `payable`: the store's payable (a refund decided after the store's share was released to it);
+ * - `escrow`: the store's escrow (while the payout is still held);
+ * - `refunds_payable`: the mall's debt to the shopper that an escrow refund already booked (`refund_owed`:
+ *   escrow and fee → `mall:refunds_payable`); crediting the balance settles that debt instead of sending
+ *   crypto, so the store is not charged twice.
+ */
+export type RefundCreditSource = 'payable' | 'escrow' | 'refunds_payable';
+
+export const REFUND_CREDIT_SOURCES: readonly RefundCreditSource[] = ['payable', 'escrow', 'refunds_payable'];
+
 export interface RefundToBalanceInput extends ShopperFiatMovement {
+  /** The refunding store (for `payable` and `escrow`, the account charged). */
   readonly storeId: StoreId;
-  /** Where the store's share sits: `escrow` while the payout is reserved, `payable` after release. */
-  readonly from: 'payable' | 'escrow';
+  readonly from: RefundCreditSource;
+}
+
+function refundSourceAccount(from: RefundCreditSource, storeId: StoreId): string {
+  switch (from) {
+    case 'payable':
+      return storePayable(storeId);
+    case 'escrow':
+      return storeEscrow(storeId);
+    case 'refunds_payable':
+      return shopperRefundsPayable();
+  }
+  return assertNever(from, 'refund credit source');
 }
 
 /**
- * A refund paid into the shopper's balance instead of back on-chain: the store is owed that much less
- * (its payable, or its escrow while held) and the shopper's balance is credited.
+ * A refund paid into the shopper's balance instead of back on-chain: the source (`from`) is debited by the
+ * amount and the shopper's balance is credited, in one currency.
  */
 export function refundToBalancePosting(input: RefundToBalanceInput): Posting {
   positive(input.amountMinor, 'Refund credit');
-  const storeAccount = input.from === 'escrow' ? storeEscrow(input.storeId) : storePayable(input.storeId);
   return buildPosting(
     'shopper_refund_credit',
     [
-      { account: storeAccount, currency: input.currency, amount: input.amountMinor },
+      { account: refundSourceAccount(input.from, input.storeId), currency: input.currency, amount: input.amountMinor },
       { account: shopperBalance(input.accountId), currency: input.currency, amount: -input.amountMinor },
     ],
     input.meta,

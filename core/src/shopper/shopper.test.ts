@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { makeId, type StoreId } from '../ids/id';
-import { fxConversion, mallCryptoHoldings, storeEscrow, storePayable } from '../ledger/accounts';
+import { fxConversion, mallCryptoHoldings, shopperRefundsPayable, storeEscrow, storePayable } from '../ledger/accounts';
 import { balances, trialBalance } from '../ledger/balances';
 import { settlementPosting } from '../ledger/posting-builders';
 import { tenderedSettlementPosting } from '../tenders/tender-postings';
@@ -19,6 +19,7 @@ import {
   MAX_CREDIT_LEVEL_MINOR,
   overdraftMinor,
   overpaymentCreditPosting,
+  REFUND_CREDIT_SOURCES,
   type ShopperAccount,
   type ShopperAccountId,
   ShopperAccountNotUsableError,
@@ -197,12 +198,15 @@ describe('postings', () => {
     expect(balances(postings).get(shopperSpendsPending())?.get(JPY)).toBe(0n);
   });
 
-  test('a refund to balance debits the store payable or its escrow', () => {
-    for (const from of ['payable', 'escrow'] as const) {
+  test('a refund to balance debits the store payable, its escrow, or the refunds payable an escrow refund booked', () => {
+    const sourceAccount = { payable: storePayable(STORE), escrow: storeEscrow(STORE), refunds_payable: shopperRefundsPayable() } as const;
+    for (const from of REFUND_CREDIT_SOURCES) {
       const refund = creditRefundToBalance(account(), -200n, { meta: meta(), storeId: STORE, currency: JPY, amountMinor: 500n, from, checkoutId: null });
       expect(refund.balanceAfterMinor).toBe(300n);
+      expectBalancedPerCurrency([refund.posting]);
       const b = balances([refund.posting]);
-      expect(b.get(from === 'escrow' ? storeEscrow(STORE) : storePayable(STORE))?.get(JPY)).toBe(500n);
+      expect([...b.keys()].sort()).toEqual([sourceAccount[from], shopperBalance(ACCT)].sort());
+      expect(b.get(sourceAccount[from])?.get(JPY)).toBe(500n);
       expect(refund.message.eventType).toBe('shopper.balance_credited');
       expect(refund.message.eventId).toBe(`shopper.balance_credited:${refund.posting.meta.dedupeKey}`);
     }

@@ -40,7 +40,7 @@ export const listHoldsQuerySchema = z.strictObject({
 
 export const listDisputesQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), limit });
 
-export const listRefundsQuerySchema = z.strictObject({ status: z.enum(['awaiting_address', 'ready', 'sent']).optional(), limit });
+export const listRefundsQuerySchema = z.strictObject({ status: z.enum(['awaiting_address', 'ready', 'sent', 'credited']).optional(), limit });
 
 export const listShipmentsQuerySchema = z.strictObject({ limit });
 

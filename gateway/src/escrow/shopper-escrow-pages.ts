@@ -133,6 +133,9 @@ function refundPage(refund: Refund, selfPath: string): SafeHtml {
 <p>${formatAmount(refund.amountBase ?? 0n, refund.asset)} ${refund.asset} to <code>${refund.address ?? ''}</code>.</p>
 <p>${refund.status === 'sent' ? html`Sent in transaction <code>${refund.txid ?? ''}</code>.` : 'It will be sent shortly.'}</p>`,
       );
+    case 'credited':
+      return shell('Your refund', html`<h1>Your refund of ${fiat}</h1>
+<p>It was credited to your Coinstile balance (account <code>${refund.shopperAccountId ?? ''}</code>): nothing more to do.</p>`);
   }
 }
 

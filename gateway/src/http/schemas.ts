@@ -1,4 +1,4 @@
-import { CRYPTO_ASSET_CODES, CHECKOUT_STATUSES, INSPECTION_DESTINATIONS, MAX_AUTO_ACCEPT_DAYS, MIN_AUTO_ACCEPT_DAYS, REFUND_RATE_POLICIES, SPEED_POLICIES } from '@coinstile/core';
+import { CRYPTO_ASSET_CODES, CHECKOUT_STATUSES, INSPECTION_DESTINATIONS, MAX_AUTO_ACCEPT_DAYS, MIN_AUTO_ACCEPT_DAYS, REFUND_DESTINATIONS, REFUND_RATE_POLICIES, SPEED_POLICIES } from '@coinstile/core';
 import { FX_SOURCE_NAMES } from '@coinstile/platform';
 import { z } from 'zod';
 
@@ -55,9 +55,10 @@ export const storePolicyInputSchema = z
         inspection: z.enum(INSPECTION_DESTINATIONS as unknown as ['shopper', 'gift_recipient', 'carrier']).describe('Who inspects the goods: whose confirmation (or the carrier\'s delivery report) accepts them'),
         autoAcceptDays: z.int().min(MIN_AUTO_ACCEPT_DAYS).max(MAX_AUTO_ACCEPT_DAYS).describe('Days after delivery until automatic acceptance; disputes are open until then'),
         refundRate: z.enum(REFUND_RATE_POLICIES as unknown as ['sale', 'current']).describe('Refunds are paid at the rate of the sale or the current rate'),
+        refundTo: z.enum(REFUND_DESTINATIONS as unknown as ['shopper_balance', 'address']).describe('Refunds of checkouts linked to a shopper account go to its balance (shopper_balance), or always to an address the shopper gives'),
       })
       .partial()
-      .describe('Escrow until acceptance (defaults: off, shopper, 14 days, sale rate)'),
+      .describe('Escrow until acceptance (defaults: off, shopper, 14 days, sale rate, refunds to a linked shopper balance)'),
   })
   .partial()
   ;

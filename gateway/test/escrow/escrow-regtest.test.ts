@@ -167,7 +167,7 @@ beforeAll(async () => {
     policy: { speedPolicy: 'medium_speed', escrow: { inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale' } },
   });
   expect(store.status).toBe(201);
-  expect(store.body.policy.escrow).toEqual({ byDefault: false, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale' });
+  expect(store.body.policy.escrow).toEqual({ byDefault: false, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale', refundTo: 'shopper_balance' });
   storeId = store.body.id;
   expect((await call('POST', `/v1/stores/${storeId}/verify`, OPERATOR)).status).toBe(200);
   storeKey = (await call('POST', `/v1/stores/${storeId}/api-keys`, OPERATOR, { scopes: ['checkouts:read', 'checkouts:write', 'webhooks:write'] })).body.key;
@@ -359,7 +359,7 @@ test('store policy: escrow settings are validated, and byDefault escrows checkou
   expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { autoAcceptDays: 0 } })).status).toBe(400);
   expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { inspection: 'neighbour' } })).status).toBe(400);
   const patched = await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { byDefault: true } });
-  expect(patched.body.policy.escrow).toEqual({ byDefault: true, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale' });
+  expect(patched.body.policy.escrow).toEqual({ byDefault: true, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale', refundTo: 'shopper_balance' });
   const order = async (body: Record<string, unknown>) => (await call('POST', '/v1/checkouts', storeKey, { orderId: `P-${Math.random()}`, amount: '100', currency: 'JPY', ...body })).body;
   // The store's cache of its policy is short-lived; wait until the change shows.
   await waitUntil('the new policy', async () => (await order({})).escrow === true, 40_000);

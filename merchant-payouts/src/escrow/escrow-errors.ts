@@ -78,11 +78,3 @@ export class InvalidEscrowLinkError extends ValidationError {
     super(`This link is not valid (${reason})`, { reason }, 'invalid_link');
   }
 }
-
-/** Refunds to the shopper's balance need shopper accounts, which this installation does not wire. 422. */
-export class ShopperCreditUnavailableError extends DomainRuleError {
-  readonly code = 'shopper_credit_unavailable';
-  constructor() {
-    super('Refunds as shopper balance credit are not available');
-  }
-}

@@ -55,10 +55,11 @@ export interface ShipmentEvent {
 
 /**
  * `refund.requested` (a refund is owed; carries the shopper's signed link to give an address),
- * `refund.address_submitted` (the crypto amount is fixed), `refund.sent` (the operator sent it, txid).
+ * `refund.address_submitted` (the crypto amount is fixed), `refund.sent` (the operator sent it, txid);
+ * or `refund.credited` (paid at once into the shopper account the checkout was linked to, `shopperAccountId`).
  */
 export interface RefundEvent {
-  readonly type: 'refund.requested' | 'refund.address_submitted' | 'refund.sent';
+  readonly type: 'refund.requested' | 'refund.address_submitted' | 'refund.sent' | 'refund.credited';
   readonly refundId: RefundId;
   readonly storeId: StoreId;
   readonly checkoutId: CheckoutId;
@@ -66,6 +67,8 @@ export interface RefundEvent {
   readonly refundMinor: bigint;
   readonly asset: string;
   readonly refundUrl: string | null;
+  /** The shopper account credited (`refund.credited` only). */
+  readonly shopperAccountId: string | null;
   readonly address: string | null;
   readonly rate: string | null;
   readonly amountBase: bigint | null;
@@ -99,5 +102,6 @@ export const ESCROW_EVENT_TYPES = [
   'refund.requested',
   'refund.address_submitted',
   'refund.sent',
+  'refund.credited',
   'payout.refunded',
 ] as const;

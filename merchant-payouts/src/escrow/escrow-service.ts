@@ -1,4 +1,5 @@
 import {
+  chooseRefundDestination,
   cryptoDueForFiat,
   decideEscrow,
   escrowPolicyFromJson,
@@ -26,10 +27,11 @@ import {
   type RefundId,
   refundOwedPosting,
   refundSentPosting,
+  type ShopperAccountId,
   type StoreId,
   ValidationError,
 } from '@coinstile/core';
-import { appendPostings, OutboxRepository, type Database, type DB } from '@coinstile/platform';
+import { appendPostings, creditRefundToShopperBalance, lockShopperAccount, OutboxRepository, type Database, type DB } from '@coinstile/platform';
 import type { Kysely, Selectable } from 'kysely';
 import { parsePayoutSchedule, payoutDueAt } from '../payout-schedule';
 import { payoutEventId, type PayoutEvent } from '../pipeline-events';
@@ -96,6 +98,10 @@ export interface Dispute {
   readonly heldMinor: bigint;
 }
 
+export type RefundStatus = 'awaiting_address' | 'ready' | 'sent' | 'credited';
+
+export const REFUND_STATUSES: readonly RefundStatus[] = ['awaiting_address', 'ready', 'sent', 'credited'];
+
 export interface Refund {
   readonly id: RefundId;
   readonly holdId: EscrowHoldId;
@@ -106,7 +112,13 @@ export interface Refund {
   readonly refundMinor: bigint;
   readonly asset: CryptoAsset;
   readonly ratePolicy: 'sale' | 'current';
-  readonly status: 'awaiting_address' | 'ready' | 'sent';
+  /**
+   * `awaiting_address` → `ready` → `sent` for a refund paid on-chain; `credited` (final at once) for one
+   * paid into the shopper account the checkout was linked to (`shopperAccountId`).
+   */
+  readonly status: RefundStatus;
+  readonly shopperAccountId: ShopperAccountId | null;
+  readonly creditedAt: Date | null;
   readonly address: string | null;
   readonly rate: string | null;
   readonly amountBase: bigint | null;
@@ -133,15 +145,6 @@ export interface RefundAddressChecks {
   readonly validateAddress: (asset: CryptoAsset, address: string) => void;
   /** The market rate now (fiat major units per crypto major unit), for stores that refund at the current rate. */
   readonly currentRate: (asset: CryptoAsset, currency: FiatCurrency) => Promise<string>;
-}
-
-/**
- * A refund paid into the shopper's Coinstile balance instead of on-chain. Shopper accounts are issue #8
- * (`core/src/shopper`, `gateway/src/shopper-accounts`); this port is where they plug in: it must book
- * `mall:refunds_payable` → the shopper's balance in `trx` and mark nothing else. Not wired yet.
- */
-export interface ShopperBalanceCreditPort {
-  creditRefund(trx: Kysely<DB>, input: { refundId: RefundId; checkoutId: CheckoutId; currency: FiatCurrency; refundMinor: bigint }): Promise<void>;
 }
 
 const TRACKING = /^[A-Za-z0-9-]{4,64}$/;
@@ -563,7 +566,7 @@ export class EscrowService {
     // The row is locked FOR UPDATE, so the version cannot have moved; a miss is a bug, not a race to retry.
     if (updated === undefined) throw new Error(`escrow hold ${row.id} changed under its lock`);
 
-    const checkout = await trx.selectFrom('checkouts').select(['order_id', 'asset']).where('id', '=', row.checkout_id).executeTakeFirstOrThrow();
+    const checkout = await trx.selectFrom('checkouts').select(['order_id', 'asset', 'shopper_account_id']).where('id', '=', row.checkout_id).executeTakeFirstOrThrow();
     // Only a settled checkout is released and escrowed, and a settled checkout has its asset.
     if (checkout.asset === null) throw new Error(`escrowed checkout ${row.checkout_id} has no asset`);
     const messages: OutboxMessage[] = [];
@@ -613,9 +616,14 @@ export class EscrowService {
       const event: PayoutRefundedEvent = { type: 'payout.refunded', payoutId: row.payout_id, storeId: next.storeId, checkoutId: next.checkoutId, amountMinor: BigInt(payout.amount_minor), currency: next.currency, occurredAt: now };
       messages.push({ eventId: `${next.checkoutId}:payout.refunded`, eventType: event.type, aggregateType: 'payout', aggregateId: row.payout_id, payload: event });
     }
+    let balanceCredit: { readonly refund: Refund; readonly accountId: ShopperAccountId } | null = null;
     if (refundMinor > 0n) {
       postings.push(refundOwedPosting({ meta: meta('refund_owed'), storeId: next.storeId, currency: next.currency, fromEscrowMinor: refundFromEscrowMinor, fromFeeMinor: refundFeeMinor }));
       const store = await trx.selectFrom('stores').select('policy').where('id', '=', next.storeId).executeTakeFirstOrThrow();
+      const policy = escrowPolicyFromJson((store.policy as { escrow?: unknown } | null)?.escrow);
+      const linked = checkout.shopper_account_id === null ? null : (await lockShopperAccount(trx, checkout.shopper_account_id as ShopperAccountId)).account;
+      const destination = chooseRefundDestination(policy.refundTo, linked, next.currency);
+      const credited = destination === 'shopper_balance' && linked !== null ? linked.id : null;
       const refundRow = await trx
         .insertInto('refunds')
         .values({
@@ -627,15 +635,21 @@ export class EscrowService {
           currency: next.currency,
           refund_minor: refundMinor.toString(),
           asset: checkout.asset,
-          rate_policy: escrowPolicyFromJson((store.policy as { escrow?: unknown } | null)?.escrow).refundRate,
-          status: 'awaiting_address',
+          rate_policy: policy.refundRate,
+          status: credited === null ? 'awaiting_address' : 'credited',
+          shopper_account_id: credited,
+          credited_at: credited === null ? null : now,
           created_at: now,
           updated_at: now,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
       const refund = refundOf(refundRow);
-      messages.push(refundMessage(refund, 'refund.requested', this.deps.links?.refundUrl(refund.id) ?? null, now));
+      if (credited === null) messages.push(refundMessage(refund, 'refund.requested', this.deps.links?.refundUrl(refund.id) ?? null, now));
+      else {
+        messages.push(refundMessage(refund, 'refund.credited', null, now));
+        balanceCredit = { refund, accountId: credited };
+      }
     }
     if (command.type === 'open_dispute') {
       await trx
@@ -670,6 +684,22 @@ export class EscrowService {
     }
     await appendPostings(trx, postings);
     await this.#outbox.append(trx, messages);
+    if (balanceCredit !== null) {
+      const { refund, accountId } = balanceCredit;
+      // refund_owed above made the refund a debt of the mall (escrow and fee → refunds payable): the credit
+      // settles that debt into the balance, so the store is charged once.
+      const credit = await creditRefundToShopperBalance(trx, this.deps, {
+        accountId,
+        storeId: refund.storeId,
+        checkoutId: refund.checkoutId,
+        currency: refund.currency,
+        amountMinor: refund.refundMinor,
+        from: 'refunds_payable',
+        dedupeKey: `shopper_refund:${refund.id}`,
+      });
+      // The refund row is new in this transaction, so its dedupe key cannot have been booked before.
+      if (!credit.booked) throw new Error(`refund ${refund.id} was already credited to shopper account ${accountId}`);
+    }
     return updated;
   }
 
@@ -889,6 +919,8 @@ function refundOf(row: RefundRow): Refund {
     asset: row.asset as CryptoAsset,
     ratePolicy: row.rate_policy,
     status: row.status,
+    shopperAccountId: row.shopper_account_id as ShopperAccountId | null,
+    creditedAt: row.credited_at,
     address: row.address,
     rate: row.rate,
     amountBase: row.amount_base === null ? null : BigInt(row.amount_base),
@@ -908,6 +940,7 @@ function refundMessage(refund: Refund, type: RefundEvent['type'], refundUrl: str
     refundMinor: refund.refundMinor,
     asset: refund.asset,
     refundUrl,
+    shopperAccountId: refund.shopperAccountId,
     address: refund.address,
     rate: refund.rate,
     amountBase: refund.amountBase,

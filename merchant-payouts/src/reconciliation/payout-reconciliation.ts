@@ -42,8 +42,11 @@ export interface CurrencyReconciliation {
     /** Paid out of the mall's cash by payouts (less returns). */
     readonly paidMinor: bigint;
   };
-  /** Sum of payout amounts per status. */
-  readonly payouts: Readonly<Record<'reserved' | 'scheduled' | 'sent' | 'paid' | 'failed' | 'returned', { count: number; amountMinor: bigint }>>;
+  /**
+   * Sum of payout amounts per status. `refunded` payouts (held payouts of fully refunded escrow orders) are
+   * their own category: never paid, in neither payable nor escrow.
+   */
+  readonly payouts: Readonly<Record<Status, { count: number; amountMinor: bigint }>>;
   /** Released orders whose payout row does not exist yet (the scheduler runs right after release). */
   readonly releasedWithoutPayoutMinor: bigint;
   readonly bankFiles: { readonly files: number; readonly transfers: number; readonly totalMinor: bigint; readonly expectedTotalMinor: bigint };
@@ -64,7 +67,7 @@ export interface ReconcileOptions {
   readonly maxListed?: number;
 }
 
-const STATUSES = ['reserved', 'scheduled', 'sent', 'paid', 'failed', 'returned'] as const;
+const STATUSES = ['reserved', 'scheduled', 'sent', 'paid', 'failed', 'returned', 'refunded'] as const;
 type Status = (typeof STATUSES)[number];
 
 /**

@@ -370,7 +370,7 @@ export interface RefundsTable {
   refund_minor: DecimalColumn;
   asset: string;
   rate_policy: 'sale' | 'current';
-  status: 'awaiting_address' | 'ready' | 'sent';
+  status: 'awaiting_address' | 'ready' | 'sent' | 'credited';
   address: string | null;
   rate: DecimalColumn | null;
   amount_base: DecimalColumn | null;
@@ -379,6 +379,8 @@ export interface RefundsTable {
   address_submitted_at: Date | null;
   sent_at: Date | null;
   updated_at: Timestamp;
+  shopper_account_id: Defaulted<string | null>;
+  credited_at: Defaulted<Date | null>;
 }
 
 /** Every table of the schema, for `Kysely<DB>`. */

@@ -11,6 +11,7 @@ import {
   nextId,
   NotFoundError,
   type RandomSource,
+  type RefundCreditSource,
   type ShopperAccount,
   type ShopperAccountId,
   type ShopperAccountStatus,
@@ -136,20 +137,21 @@ export function shopperBalanceTenderSource(deps: { readonly db: Database; readon
 
 export interface RefundToShopperBalanceInput {
   readonly accountId: ShopperAccountId;
-  /** The refunding store: its payable (or escrow) owes that much less. */
+  /** The refunding store (with `payable` or `escrow`, the store owes that much less). */
   readonly storeId: StoreId;
   readonly checkoutId: CheckoutId | null;
   readonly currency: FiatCurrency;
   readonly amountMinor: bigint;
-  readonly from: 'payable' | 'escrow';
+  /** `refunds_payable` for an escrow refund whose `refund_owed` posting already charged the store. */
+  readonly from: RefundCreditSource;
   /** Names the refund (e.g. `shopper_refund:rf_…`): a retried call books it once. */
   readonly dedupeKey: string;
 }
 
 /**
  * The refund flow's port into shopper balances, inside the caller's transaction: locks the account, checks
- * it may be credited in `currency` (core's `creditRefundToBalance`), books the posting (store payable or
- * escrow → shopper balance) and `shopper.balance_credited` (reason `refund`). A dedupe key already booked
+ * it may be credited in `currency` (core's `creditRefundToBalance`), books the posting (store payable,
+ * escrow or the mall's refunds payable → shopper balance) and `shopper.balance_credited` (reason `refund`). A dedupe key already booked
  * books nothing (`booked: false`).
  */
 export async function creditRefundToShopperBalance(

@@ -10,6 +10,7 @@ import { vouchers } from './0013-vouchers';
 import { storeUsers } from './0014-store-users';
 import { shopperAccounts } from './0016-shopper-accounts';
 import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
+import { refundCredit } from './0019-refund-credit';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-store-users': storeUsers,
   '0016-shopper-accounts': shopperAccounts,
   '0018-ledger-balance-per-statement': ledgerBalancePerStatement,
+  '0019-refund-credit': refundCredit,
 };
