@@ -88,7 +88,9 @@ export function refundView(r: Refund): Record<string, unknown> {
     rate: r.rate,
     cryptoAmount: r.amountBase === null ? null : formatAmount(r.amountBase, r.asset as CryptoAsset),
     txid: r.txid,
+    shopperAccountId: r.shopperAccountId,
     createdAt: r.createdAt.toISOString(),
     sentAt: iso(r.sentAt),
+    creditedAt: iso(r.creditedAt),
   };
 }

@@ -104,9 +104,16 @@ async function eventPayload(eventType: string, checkoutId: string): Promise<Reco
 /** The path of a link the gateway signed (links carry PUBLIC_URL; the test talks to the listening address). */
 const pathOf = (url: string): string => new URL(url).pathname;
 
-/** An escrow checkout of 4,980 JPY in LTC, paid on chain and confirmed: its payout is reserved. */
-async function paidEscrowCheckout(escrow = true): Promise<string> {
-  const created = await call('POST', '/v1/checkouts', storeKey, { orderId: `E-${Date.now()}-${Math.random()}`, amount: '4980', currency: 'JPY', asset: 'LTC', escrow });
+/** An escrow checkout of 4,980 JPY in LTC (linked to a shopper account if given), paid on chain and confirmed: its payout is reserved. */
+async function paidEscrowCheckout(escrow = true, shopperAccountId?: string): Promise<string> {
+  const created = await call('POST', '/v1/checkouts', storeKey, {
+    orderId: `E-${Date.now()}-${Math.random()}`,
+    amount: '4980',
+    currency: 'JPY',
+    asset: 'LTC',
+    escrow,
+    ...(shopperAccountId !== undefined ? { shopperAccountId } : {}),
+  });
   expect(created.status).toBe(201);
   await node.walletRpc('sendtoaddress', [created.body.payment.address, created.body.payment.amountDue]);
   await node.mine(1);
@@ -303,6 +310,38 @@ test('dispute → full refund: the shopper submits an address, the operator send
   await ledgerBalanced();
 }, 60_000);
 
+test('dispute → full refund of a checkout linked to a shopper account: credited to the balance at once, no address, nothing to send', async () => {
+  const account = await call('POST', '/v1/shopper-accounts', OPERATOR, { currency: 'JPY', label: 'Aiko' });
+  expect(account.status).toBe(201);
+  const { id: accountId, accessCode } = account.body as { id: string; accessCode: string };
+  const checkoutId = await paidEscrowCheckout(true, accountId);
+  const acceptPath = await acceptPathOf(checkoutId);
+  expect((await postForm(`${acceptPath}/dispute`, { reason: 'Never arrived' })).status).toBe(303);
+  const dispute = (await call('GET', '/v1/disputes?status=open', OPERATOR)).body.data.find((d: { checkoutId: string }) => d.checkoutId === checkoutId);
+  const resolved = await call('POST', `/v1/disputes/${dispute.id}/resolve`, OPERATOR, { resolution: 'refund_full' });
+  expect(resolved.status).toBe(200);
+  // A retried resolution is refused and books nothing again.
+  expect((await call('POST', `/v1/disputes/${dispute.id}/resolve`, OPERATOR, { resolution: 'refund_full' })).status).toBe(422);
+  expect(await payoutOf(checkoutId)).toMatchObject({ status: 'refunded' });
+
+  const refund = (await call('GET', '/v1/refunds?status=credited', OPERATOR)).body.data.find((r: { checkoutId: string }) => r.checkoutId === checkoutId);
+  expect(refund).toMatchObject({ status: 'credited', amount: '4980', shopperAccountId: accountId, address: null, cryptoAmount: null, txid: null });
+  expect(refund.creditedAt).toEqual(expect.any(String));
+  expect((await call('POST', `/v1/refunds/${refund.id}/mark-sent`, OPERATOR, { txid: 'ab'.repeat(32) })).status).toBe(409);
+  expect(await eventPayload('refund.requested', checkoutId)).toBeUndefined();
+
+  const statement = await call('POST', `/v1/shopper-accounts/${accountId}/statement`, undefined, { accessCode });
+  expect(statement.body).toMatchObject({ balance: '4980' });
+  expect(statement.body.history.data.map((e: { reason: string; amount: string }) => [e.reason, e.amount])).toEqual([['refund', '4980']]);
+  // The store hears both, as signed webhooks.
+  const types = () => receiver.received.map((h) => JSON.parse(h.rawBody) as { type: string; data: { checkoutId?: string } }).filter((e) => e.data.checkoutId === checkoutId).map((e) => e.type);
+  await waitUntil('refund.credited and shopper.balance_credited webhooks', async () => types().includes('refund.credited') && types().includes('shopper.balance_credited'));
+  expect(types().filter((t) => t === 'shopper.balance_credited')).toHaveLength(1);
+  const balances = await new LedgerRepository(runtime.db).balances();
+  expect(balances.get(shopperRefundsPayable())?.get('JPY' as never) ?? 0n).toBe(0n);
+  await ledgerBalanced();
+}, 60_000);
+
 test('auto-acceptance: delivered and undisputed for autoAcceptDays, the sweeper accepts by the clock', async () => {
   const checkoutId = await paidEscrowCheckout();
   const shipped = await call('POST', `/v1/checkouts/${checkoutId}/shipments`, storeKey, { carrierId, trackingNumber: `YMT-A-${Date.now()}` });
@@ -358,6 +397,9 @@ test('the operator dashboard shows held payouts with their deadlines, open dispu
 test('store policy: escrow settings are validated, and byDefault escrows checkouts that do not say', async () => {
   expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { autoAcceptDays: 0 } })).status).toBe(400);
   expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { inspection: 'neighbour' } })).status).toBe(400);
+  expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { refundTo: 'wallet' } })).status).toBe(400);
+  expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { refundTo: 'address' } })).body.policy.escrow.refundTo).toBe('address');
+  expect((await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { refundTo: 'shopper_balance' } })).body.policy.escrow.refundTo).toBe('shopper_balance');
   const patched = await call('PATCH', `/v1/stores/${storeId}/policy`, OPERATOR, { escrow: { byDefault: true } });
   expect(patched.body.policy.escrow).toEqual({ byDefault: true, inspection: 'shopper', autoAcceptDays: 3, refundRate: 'sale', refundTo: 'shopper_balance' });
   const order = async (body: Record<string, unknown>) => (await call('POST', '/v1/checkouts', storeKey, { orderId: `P-${Math.random()}`, amount: '100', currency: 'JPY', ...body })).body;
