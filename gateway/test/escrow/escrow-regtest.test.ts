@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAY_MS, mallCryptoHoldings, shopperRefundsPayable, storeEscrow, storePayable, type Clock } from '@coinstile/core';
-import { pipelineKysely, reconcilePayouts, startEscrowSweeper, startPayouts } from '@coinstile/merchant-payouts';
+import { createEscrowLinkSigner, pipelineKysely, reconcilePayouts, startEscrowSweeper, startPayouts } from '@coinstile/merchant-payouts';
 import { createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startLitecoind, startPostgres, startRedis, type LitecoinRegtest, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { startVerifier } from '@coinstile/wallet-verifier';
@@ -329,6 +329,12 @@ test('dispute → full refund of a checkout linked to a shopper account: credite
   expect(refund.creditedAt).toEqual(expect.any(String));
   expect((await call('POST', `/v1/refunds/${refund.id}/mark-sent`, OPERATOR, { txid: 'ab'.repeat(32) })).status).toBe(409);
   expect(await eventPayload('refund.requested', checkoutId)).toBeUndefined();
+  // No link was sent; one signed anyway opens a page that says where the money went and asks for nothing.
+  const refundPath = pathOf((await createEscrowLinkSigner(runtime)).refundUrl(refund.id));
+  const refundPage = await (await fetch(`${gateway.listenUrl}${refundPath}`)).text();
+  expect(refundPage).toContain('credited to your Coinstile balance');
+  expect(refundPage).not.toContain('<form');
+  expect((await postForm(refundPath, { address: await node.newAddress() })).status).toBe(409);
 
   const statement = await call('POST', `/v1/shopper-accounts/${accountId}/statement`, undefined, { accessCode });
   expect(statement.body).toMatchObject({ balance: '4980' });
