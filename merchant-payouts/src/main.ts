@@ -6,6 +6,7 @@ import {
   createWorker,
   OutboxRelay,
   PIPELINE_QUEUES,
+  publishCheckoutUpdate,
   type Logger,
   type OutboxEventBatchJob,
   type OutboxEventJob,
@@ -57,8 +58,13 @@ function checkoutIdOf(event: OutboxEventJob): CheckoutId {
 /** Checkouts per release transaction of a batch job (its statements stay within the bind-parameter limit). */
 const RELEASES_PER_TRANSACTION = 500;
 
-async function releaseOne(batcher: SettlementBatcher, job: Job<OutboxEventJob>): Promise<string> {
-  const outcome = await refusalsAreFinal(() => batcher.submit(checkoutIdOf(job.data)));
+/** Where released orders are announced after their transaction commits (store portal inboxes listen). */
+type ReleaseAnnouncer = (checkoutIds: readonly CheckoutId[]) => Promise<void>;
+
+async function releaseOne(batcher: SettlementBatcher, job: Job<OutboxEventJob>, announce: ReleaseAnnouncer): Promise<string> {
+  const checkoutId = checkoutIdOf(job.data);
+  const outcome = await refusalsAreFinal(() => batcher.submit(checkoutId));
+  if (outcome.release === 'released') await announce([checkoutId]);
   return `${outcome.release}/${outcome.payout}`;
 }
 
@@ -67,7 +73,7 @@ async function releaseOne(batcher: SettlementBatcher, job: Job<OutboxEventJob>):
  * (not a checkout, not settled) is logged and left out: it can never succeed, and the others must not
  * wait on it. Any other failure throws, and BullMQ runs the whole batch again (each step is idempotent).
  */
-async function releaseBatch(processor: SettlementProcessor, events: readonly OutboxEventJob[], logger: Logger): Promise<string> {
+async function releaseBatch(processor: SettlementProcessor, events: readonly OutboxEventJob[], logger: Logger, announce: ReleaseAnnouncer): Promise<string> {
   const ids: CheckoutId[] = [];
   for (const event of events) {
     try {
@@ -79,10 +85,13 @@ async function releaseBatch(processor: SettlementProcessor, events: readonly Out
   let released = 0;
   for (let i = 0; i < ids.length; i += RELEASES_PER_TRANSACTION) {
     const results = await processor.processMany(ids.slice(i, i + RELEASES_PER_TRANSACTION));
+    const releasedNow: CheckoutId[] = [];
     for (const [checkoutId, result] of results) {
       if (result instanceof PipelineRefusedError) logger.error({ err: result, checkoutId }, 'release refused');
-      else if (result.release === 'released') released++;
+      else if (result.release === 'released') releasedNow.push(checkoutId);
     }
+    released += releasedNow.length;
+    await announce(releasedNow);
   }
   return `${released} released of ${events.length}`;
 }
@@ -140,11 +149,15 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
     // Processors are idempotent, so a job whose workers keep dying is simply run again.
     maxStalledCount: 10,
   };
+  // A hint to open store-portal inboxes (they also re-read on a timer): never fails the release.
+  const announce: ReleaseAnnouncer = async (checkoutIds) => {
+    await Promise.all(checkoutIds.map((id) => publishCheckoutUpdate(runtime.redis, id)));
+  };
   const releaseWorker = createWorker<OutboxEventBatchJob | OutboxEventJob, string>(
     PIPELINE_QUEUES.releaseOrder,
     async (job) => {
       // Jobs of one event come from relays before batching (and the dashboard's retries of them).
-      const summary = 'events' in job.data ? await releaseBatch(processor, job.data.events, logger) : await releaseOne(batcher, job as Job<OutboxEventJob>);
+      const summary = 'events' in job.data ? await releaseBatch(processor, job.data.events, logger, announce) : await releaseOne(batcher, job as Job<OutboxEventJob>, announce);
       // Its events were just committed: the local relay publishes them now rather than at its next poll.
       relay?.wake();
       return summary;

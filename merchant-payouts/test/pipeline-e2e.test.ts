@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fxConversion, fxSpreadRevenue, mallCryptoHoldings, mallFeeRevenue, storeEscrow, storePayable } from '@coinstile/core';
-import { createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
+import { Redis } from 'ioredis';
+import { CHECKOUT_UPDATE_CHANNEL_PREFIX, checkoutUpdateChannel, createServiceRuntime, LedgerRepository, loadConfig, type ServiceRuntime } from '@coinstile/platform';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import { startWebhookDelivery, verifyWebhookSignature, WebhookStore } from '../../gateway/src/webhooks';
 import { createReceiptSigner, PipelineRefusedError, pipelineKysely, startPayouts, verifyReceipt, type RunningPayouts } from '../src';
@@ -46,8 +47,15 @@ describe.each(['postgres', 'pglite'] as const)('settlement pipeline end to end [
       eventTypes: [],
       description: 'shop',
     });
+    // Store portal inboxes listen on the checkouts' update channels: each release is announced there.
+    const announced: string[] = [];
+    const subscriber = new Redis(redis.url);
+    subscriber.on('pmessage', (_pattern: string, channel: string) => announced.push(channel));
+    await subscriber.psubscribe(`${CHECKOUT_UPDATE_CHANNEL_PREFIX}*`);
     const checkoutId = await settleCheckout(runtime.db, storeId, { priceMinor: 4980n, spreadBps: 50 });
     const escrowId = await settleCheckout(runtime.db, storeId, { priceMinor: 10_000n, spreadBps: 0, escrow: true });
+    await waitUntil(() => announced.includes(checkoutUpdateChannel(checkoutId)) && announced.includes(checkoutUpdateChannel(escrowId)), 20_000, 'releases announced');
+    subscriber.disconnect();
 
     const typesFor = (id: string) =>
       receiver.received.map((h) => JSON.parse(h.rawBody) as { type: string; data: { checkoutId?: string } }).filter((e) => e.data.checkoutId === id).map((e) => e.type);
