@@ -3,8 +3,6 @@ import { newSeed } from './seeded-random';
 
 /** The short form, as `npm test` runs it: about two minutes on two cores. */
 export const SHORT_FORM = { durationS: 60, checkouts: 90 } as const;
-/** The long form the README documents. */
-export const LONG_FORM = { durationS: 900, checkouts: 2_000 } as const;
 
 /** A variable that is not a whole number in range. */
 export class ChaosOptionError extends Error {
