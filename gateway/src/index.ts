@@ -26,3 +26,4 @@ export { portalFor, StoreUserService, type PortalForGatewayOptions, type PortalS
 export * from './shopper-accounts';
 export * from './escrow';
 export * from './vouchers';
+export * from './payouts';

@@ -10,6 +10,7 @@ import { createReceiptSigner, storedReceipt } from '@coinstile/merchant-payouts'
 import { dashboardFor, type DashboardForGatewayOptions } from './dashboard';
 import { createReceiptsApiRouter, createReceiptsRouter } from './receipts';
 import { hostedPagesFor } from './pages';
+import { createPayoutsRouter, PayoutReader } from './payouts';
 import { portalFor, type PortalForGatewayOptions } from './portal';
 import { createWebhooksRouter } from './webhooks';
 import { createEscrowRouter, escrowPagesFor } from './escrow';
@@ -101,7 +102,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
         escrowPagesFor(runtime, services),
         ...(opts.routers ?? []),
       ],
-      apiRouters: [webhooksApi(runtime), portal.apiRouter, () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), (s) => createShopperAccountsRouter(s.shopperAccounts), (s) => createVouchersApiRouter(s.vouchers, s.checkouts, runtime.config.publicUrl), (s) => createEscrowRouter({ escrow: s.escrow, db: runtime.db }), ...(opts.apiRouters ?? [])],
+      apiRouters: [webhooksApi(runtime), portal.apiRouter, () => createReceiptsApiRouter({ receiptOf: (id) => storedReceipt(runtime.db, id) }), (s) => createShopperAccountsRouter(s.shopperAccounts), (s) => createVouchersApiRouter(s.vouchers, s.checkouts, runtime.config.publicUrl), (s) => createEscrowRouter({ escrow: s.escrow, db: runtime.db }), () => createPayoutsRouter(new PayoutReader(runtime.db)), ...(opts.apiRouters ?? [])],
       hostedPages: opts.hostedPages ?? hostedPagesFor(runtime),
     },
   );

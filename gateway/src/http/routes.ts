@@ -27,7 +27,8 @@ export function idempotencyKeyOf(req: Request): string | undefined {
   return key;
 }
 
-function pageLimit(text: string | undefined): number {
+/** A list's `limit` query parameter: 1 to 100, default 20. */
+export function pageLimit(text: string | undefined): number {
   if (text === undefined) return 20;
   const limit = Number(text);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('limit must be an integer from 1 to 100', { field: 'limit' });

@@ -68,6 +68,7 @@ const ACCESS_RULES: readonly AccessRule[] = [
   { match: 'GET /v1/checkouts', access: store('checkouts:read') },
   { match: 'GET /v1/checkouts/:id/receipt$', access: store('checkouts:read'), mayBeAbsent: 'a receipt exists once the order is released' },
   { match: '* /v1/webhooks', access: store('webhooks:write') },
+  { match: 'GET /v1/payouts', access: store('payouts:read') },
   { match: 'GET /v1/rates', access: { kind: 'any-credential' } },
   { match: 'GET /v1/quotes', access: { kind: 'any-credential' } },
   { match: 'GET /v1/fx/sources', access: operator },
