@@ -130,6 +130,40 @@ describe('stores (operator)', () => {
     expect((await h.request('POST', `/v1/stores/${id}/verify`, op)).body.status).toBe('active');
   });
 
+  it("sets the mall's fee and the payout schedule at creation and by PATCH …/payout-terms; the pipeline's columns hold them", async () => {
+    const created = await h.request('POST', '/v1/stores', { ...op, body: storeBody({ payoutTerms: { feePercent: '2.5', feeFixed: '30' } }) });
+    expect(created.status).toBe(201);
+    expect(storeSchema.parse(created.body).payoutTerms).toEqual({ feePercent: '2.5', feeFixed: '30', schedule: { kind: 'instant' } });
+    const id = created.body.id as string;
+    const columns = async () =>
+      h.runtime.db.kysely.selectFrom('stores').select(['fee_bps', 'fee_fixed_minor', 'payout_schedule']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await columns()).toMatchObject({ fee_bps: 250, fee_fixed_minor: '30', payout_schedule: { kind: 'instant' } });
+
+    const daily = await h.request('PATCH', `/v1/stores/${id}/payout-terms`, { ...op, body: { schedule: { kind: 'daily', time: '17:30', timeZone: 'Asia/Tokyo' } } });
+    expect(daily.status).toBe(200);
+    expect(daily.body.payoutTerms).toEqual({ feePercent: '2.5', feeFixed: '30', schedule: { kind: 'daily', time: '17:30', timeZone: 'Asia/Tokyo' } });
+    const threshold = await h.request('PATCH', `/v1/stores/${id}/payout-terms`, { ...op, body: { feePercent: '0.05', schedule: { kind: 'threshold', minimum: '50000' } } });
+    expect(threshold.body.payoutTerms).toEqual({ feePercent: '0.05', feeFixed: '30', schedule: { kind: 'threshold', minimum: '50000' } });
+    expect(await columns()).toMatchObject({ fee_bps: 5, payout_schedule: { kind: 'threshold', minimumMinor: '50000' } });
+
+    // Refused, and nothing changed: a fee over 100 %, three decimals, JPY cents, a bad time zone, a zero threshold, a store key.
+    for (const body of [
+      { feePercent: '100.5' },
+      { feePercent: '1.125' },
+      { feeFixed: '1.5' },
+      { schedule: { kind: 'daily', time: '25:00', timeZone: 'Asia/Tokyo' } },
+      { schedule: { kind: 'daily', time: '09:00', timeZone: 'Mars/Olympus' } },
+      { schedule: { kind: 'threshold', minimum: '0' } },
+      { schedule: { kind: 'weekly' } },
+      { feePercent: 2 },
+    ]) {
+      expect({ body, status: (await h.request('PATCH', `/v1/stores/${id}/payout-terms`, { ...op, body })).status }).toEqual({ body, status: 400 });
+    }
+    expect(await columns()).toMatchObject({ fee_bps: 5, fee_fixed_minor: '30', payout_schedule: { kind: 'threshold', minimumMinor: '50000' } });
+    const { key } = await activeStoreWithKey(h);
+    expect((await h.request('PATCH', `/v1/stores/${id}/payout-terms`, { token: key, body: { feePercent: '0' } })).status).toBe(403);
+  });
+
   it('answers 404 for an unknown store and 400 for a malformed id', async () => {
     expect((await h.request('GET', '/v1/stores/st_01ARYZ6S41TSV4RRFFQ69G5FAV', op)).status).toBe(404);
     const bad = await h.request('GET', '/v1/stores/nope', op);

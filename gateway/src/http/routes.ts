@@ -13,6 +13,7 @@ import {
   listStoresQuerySchema,
   storePolicyInputSchema,
 } from './schemas';
+import { payoutTermsInputSchema } from '../stores/payout-terms';
 import { validate } from './validate';
 
 /** `Idempotency-Key`: printable ASCII, 1 to 255 characters. */
@@ -64,6 +65,12 @@ export function storesRouter(stores: StoreService, apiKeys: ApiKeyService): Rout
     requireOperator(res);
     const body = validate(storePolicyInputSchema, req.body, 'body');
     res.json(storeView(await stores.updatePolicy(String(req.params['id']), body)));
+  });
+
+  router.patch('/v1/stores/:id/payout-terms', async (req, res) => {
+    requireOperator(res);
+    const body = validate(payoutTermsInputSchema, req.body, 'body');
+    res.json(storeView(await stores.updatePayoutTerms(String(req.params['id']), body)));
   });
 
   router.post('/v1/stores/:id/verify', async (req, res) => {

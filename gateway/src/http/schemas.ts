@@ -1,6 +1,7 @@
 import { CRYPTO_ASSET_CODES, CHECKOUT_STATUSES, INSPECTION_DESTINATIONS, MAX_AUTO_ACCEPT_DAYS, MIN_AUTO_ACCEPT_DAYS, REFUND_DESTINATIONS, REFUND_RATE_POLICIES, SPEED_POLICIES } from '@coinstile/core';
 import { FX_SOURCE_NAMES } from '@coinstile/platform';
 import { z } from 'zod';
+import { payoutTermsInputSchema } from '../stores/payout-terms';
 
 /**
  * The request shapes of the public API. The same schemas validate requests and generate `/openapi.json`,
@@ -91,6 +92,7 @@ export const createStoreSchema = z
     payoutAccount: payoutAccountSchema,
     wallets: z.partialRecord(cryptoAssetSchema, walletSchema),
     policy: storePolicyInputSchema.optional(),
+    payoutTerms: payoutTermsInputSchema.optional().describe("The mall's fee and the payout schedule (default: no fee, instant payouts)"),
   })
   ;
 

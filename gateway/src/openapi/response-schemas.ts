@@ -93,6 +93,15 @@ export const storeSchema = z.object({
     monitoringMinutes: z.int(),
     spreadBps: z.int(),
   }),
+  payoutTerms: z.object({
+    feePercent: z.string().describe("The mall's fee, percent of each order"),
+    feeFixed: decimal.describe("The mall's fixed fee per order, payout currency"),
+    schedule: z.union([
+      z.object({ kind: z.literal('instant') }),
+      z.object({ kind: z.literal('daily'), time: z.string(), timeZone: z.string() }),
+      z.object({ kind: z.literal('threshold'), minimum: decimal }),
+    ]),
+  }),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -19,6 +19,7 @@ import {
   ValidationError,
 } from '@coinstile/core';
 import { type Config, type Database, type DB, jsonText, type StoresTable } from '@coinstile/platform';
+import { DEFAULT_PAYOUT_TERMS, mergePayoutTerms, type PayoutTermsInput, payoutTermsColumns, payoutTermsOf } from './payout-terms';
 import { type ChainNetwork, parseReceivingWallet, type ReceivingWallet } from '@coinstile/wallet-verifier';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RateRules } from '@coinstile/fx-oracle';
@@ -82,6 +83,7 @@ export class StoreService {
     const payoutAccount = parsePayoutAccount(request.payoutAccount);
     const wallets = this.parseWallets(request.wallets);
     const policy = this.checkRateSources(mergePolicy(defaultPolicy(), request.policy ?? {}));
+    const terms = mergePayoutTerms(DEFAULT_PAYOUT_TERMS, request.payoutTerms ?? {}, payoutCurrency);
     const id = nextId('st', this.options.clock, this.options.random);
     const now = this.options.clock.now();
     const row = await this.options.db.transaction(async (trx) => {
@@ -97,6 +99,7 @@ export class StoreService {
           payout_account: jsonText(payoutAccount),
           wallets: jsonText(wallets),
           policy: jsonText(policyToJson(policy)),
+          ...payoutTermsColumns(terms),
           created_at: now,
           updated_at: now,
         })
@@ -145,6 +148,12 @@ export class StoreService {
     const current = await this.get(idText);
     const policy = this.checkRateSources(mergePolicy(current.policy, input));
     return this.update(current.id, { policy: jsonText(policyToJson(policy)) });
+  }
+
+  /** Replaces the given fields of the store's payout terms (the mall's fee, the payout schedule). */
+  async updatePayoutTerms(idText: string, input: PayoutTermsInput): Promise<Store> {
+    const current = await this.get(idText);
+    return this.update(current.id, payoutTermsColumns(mergePayoutTerms(current.payoutTerms, input, current.payoutCurrency)));
   }
 
   /** `pending_verification` (or `suspended`) → `active`; already active is left as it is. */
@@ -200,7 +209,7 @@ export class StoreService {
 
   private async update(
     id: StoreId,
-    changes: { status?: StoreStatus; policy?: string },
+    changes: { status?: StoreStatus; policy?: string } | ReturnType<typeof payoutTermsColumns>,
     expectedStatus?: StoreStatus,
   ): Promise<Store> {
     let q = this.options.db.kysely
@@ -212,7 +221,7 @@ export class StoreService {
     this.#cache.delete(id);
     if (!row) {
       const now = await this.get(id);
-      throw new StoreTransitionError(id, now.status, changes.status ?? now.status);
+      throw new StoreTransitionError(id, now.status, ('status' in changes ? changes.status : undefined) ?? now.status);
     }
     return toStore(row);
   }
@@ -336,6 +345,7 @@ function toStore(row: Selectable<StoresTable>): Store {
     payoutAccount: row.payout_account as PayoutAccount,
     wallets: (row.wallets ?? {}) as Partial<Record<CryptoAsset, ReceivingWallet>>,
     policy: policyFromJson({ ...DEFAULT_STORE_POLICY, spreadBps: DEFAULT_SPREAD_BPS, ...(row.policy as Partial<StoredPolicyJson>) } as StoredPolicyJson),
+    payoutTerms: payoutTermsOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,4 +1,5 @@
 import { DEFAULT_ESCROW_POLICY, formatAmount } from '@coinstile/core';
+import { payoutTermsView } from './payout-terms';
 import type { GatewayStorePolicy, Store } from './store';
 
 export function policyView(policy: GatewayStorePolicy): Record<string, unknown> {
@@ -39,6 +40,7 @@ export function storeView(store: Store): Record<string, unknown> {
     payoutAccount: store.payoutAccount,
     wallets,
     policy: policyView(store.policy),
+    payoutTerms: payoutTermsView(store.payoutTerms, store.payoutCurrency),
     createdAt: store.createdAt.toISOString(),
     updatedAt: store.updatedAt.toISOString(),
   };

@@ -1,3 +1,4 @@
+import type { PayoutTerms } from './payout-terms';
 import {
   type AmountThreshold,
   type EscrowPolicy,
@@ -37,6 +38,8 @@ export interface Store {
   /** Receiving wallets by asset (validated for the configured network when stored). */
   readonly wallets: Readonly<Partial<Record<CryptoAsset, ReceivingWallet>>>;
   readonly policy: GatewayStorePolicy;
+  /** The mall's fee and the payout schedule. */
+  readonly payoutTerms: PayoutTerms;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

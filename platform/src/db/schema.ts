@@ -38,6 +38,8 @@ export interface StoresTable {
   policy: GeneratedJson<unknown>;
   fee_bps: Generated<number>;
   fee_fixed_minor: Defaulted<DecimalColumn>;
+  /** When payouts fall due (`{"kind":"instant"}` …), read by the settlement pipeline. */
+  payout_schedule: GeneratedJson<unknown>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
