@@ -44,11 +44,14 @@ describe('voucher + shopper balance + LTC on one checkout on regtest', () => {
     const shop = await activeStoreWithKey(
       harness,
       ['checkouts:read', 'checkouts:write', 'webhooks:write'],
-      storeBody({ wallets: { LTC: { xpub: keys.ltcTpub } }, policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0', expiryMinutes: 30 } }),
+      // The mall's fee, 2.5 %: 149 JPY of 5980, rounded down in the store's favour, so the fee is visible in
+      // every amount the store is owed.
+      storeBody({
+        wallets: { LTC: { xpub: keys.ltcTpub } },
+        policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0', expiryMinutes: 30 },
+        payoutTerms: { feePercent: '2.5' },
+      }),
     );
-    // The mall's fee has no API route (operator configuration in the stores row): 2.5 % of 5980 JPY is
-    // 149 JPY, rounded down in the store's favour, so the fee is visible in every amount the store is owed.
-    await db.updateTable('stores').set({ fee_bps: 250 }).where('id', '=', shop.storeId).execute();
     const hook = await harness.request('POST', '/v1/webhooks', { token: shop.key, body: { url: receiver!.url, eventTypes: ['order.released'] } });
     expect(hook.status).toBe(201);
 
