@@ -211,9 +211,18 @@ describe('processing', () => {
     expect(types(r)).toEqual(['checkout.reopened']);
   });
 
-  test('payment orphaned after expiry → invalid (payment_orphaned)', () => {
+  test('payment orphaned after expiry → stays processing until monitoringUntil, settles if it is mined again', () => {
     const c = processing();
-    const r = evaluateStable(c, [{ ...paid, state: 'orphaned' }], AFTER_EXPIRY);
+    const waiting = evaluateStable(c, [{ ...paid, state: 'orphaned' }], AFTER_EXPIRY);
+    expect(waiting.next).toMatchObject({ status: 'processing', amountPaidBase: 0n });
+    expect(waiting.events).toEqual([]);
+    const minedAgain = evaluate(waiting.next, [{ ...paid, confirmations: 1 }], at(MONITORING_UNTIL - 1), POLICY);
+    expect(minedAgain.next).toMatchObject({ status: 'settled', amountPaidBase: DUE });
+  });
+
+  test('payment orphaned after expiry and not back by monitoringUntil → invalid (payment_orphaned)', () => {
+    const c = processing();
+    const r = evaluateStable(c, [{ ...paid, state: 'orphaned' }], at(MONITORING_UNTIL));
     expect(r.next).toMatchObject({ status: 'invalid', invalidReason: 'payment_orphaned' });
     expect(r.events[0]).toMatchObject({ type: 'checkout.invalid', reason: 'payment_orphaned' });
   });

@@ -109,6 +109,9 @@ function stepProcessing(checkout: Checkout, view: PaymentView, nowMs: number, po
     if (nowMs < checkout.expiresAt.getTime()) {
       return step(checkout, { ...paid, exception, status: 'new' }, [{ type: 'checkout.reopened' }]);
     }
+    // Sent in time and reorged out after expiry: a node may keep a disconnected transaction out of its
+    // mempool for a while and mine it again later, so the checkout waits for it until `monitoringUntil`.
+    if (nowMs < checkout.monitoringUntil.getTime()) return step(checkout, { ...paid, exception }, []);
     return step(checkout, { ...paid, exception, status: 'invalid', invalidReason: 'payment_orphaned' }, [
       { type: 'checkout.invalid', reason: 'payment_orphaned' },
     ]);
@@ -248,7 +251,8 @@ export function stampEvents(
  *   that lowers confirmations simply keeps it `processing`: it never settles below policy.
  * - `processing` no longer paid in full because counted payments stopped being live: → `invalid`
  *   (`double_spend`) if one of them was `replaced`; else (merely `orphaned`) back to `new`
- *   (`checkout.reopened`) before `expiresAt`, `invalid` (`payment_orphaned`) after.
+ *   (`checkout.reopened`) before `expiresAt`; after it, it stays `processing` (the payment was sent in time
+ *   and may be mined again) until `monitoringUntil`, then `invalid` (`payment_orphaned`).
  * - `processing` still unconfirmed at `now ≥ monitoringUntil` → `invalid` (`not_confirmed_in_time`).
  * - `settled` stays `settled`. A settled-on payment that becomes `orphaned`/`replaced` is announced
  *   once as `payment.reversed` (the ledger books the loss elsewhere); it is not un-announced if it

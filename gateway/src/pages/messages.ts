@@ -136,7 +136,7 @@ const en: Messages = {
   invalidTitle: 'This payment could not be accepted',
   invalidReasons: {
     double_spend: 'The transaction was replaced by another one spending the same coins (a double spend).',
-    payment_orphaned: 'The transaction dropped out of the blockchain after the checkout expired.',
+    payment_orphaned: 'The transaction dropped out of the blockchain and was not mined again before the payment window closed.',
     not_confirmed_in_time: 'The transaction was not confirmed by the network in time.',
   },
   invalidWhatToDo: 'Contact the store with your order number. Do not send another payment to this address.',
@@ -225,7 +225,7 @@ const ja: Messages = {
   invalidTitle: 'このお支払いは受け付けられませんでした',
   invalidReasons: {
     double_spend: '同じコインを使う別の取引に置き換えられました（二重支払い）。',
-    payment_orphaned: '期限切れの後、取引がブロックチェーンから外れました。',
+    payment_orphaned: '取引がブロックチェーンから外れ、受付期間内に再び承認されませんでした。',
     not_confirmed_in_time: '取引が時間内にネットワークで承認されませんでした。',
   },
   invalidWhatToDo: '注文番号を添えてストアにお問い合わせください。このアドレスに再度送金しないでください。',
