@@ -122,6 +122,8 @@ export class PayoutBatcher {
       .where('payouts.status', '=', 'scheduled')
       .where('payouts.batch_id', 'is', null)
       .where('payouts.due_at', '<=', now)
+      // Only verified stores are paid: a suspended store's payouts wait, scheduled, until it is active again.
+      .where('stores.status', '=', 'active')
       .orderBy('payouts.due_at')
       .limit(this.options.maxCandidates ?? 50_000)
       .execute();
@@ -168,7 +170,8 @@ export class PayoutBatcher {
       const claimed = await sql<{ id: string; amount_minor: string; attempt: number }>`
         WITH free AS MATERIALIZED (
           SELECT p.id FROM unnest(${ids}::text[]) AS wanted(id) JOIN payouts AS p ON p.id = wanted.id
-          WHERE p.status = 'scheduled' AND p.batch_id IS NULL
+          JOIN stores AS s ON s.id = p.store_id
+          WHERE p.status = 'scheduled' AND p.batch_id IS NULL AND s.status = 'active'
           FOR UPDATE OF p SKIP LOCKED
         )
         UPDATE payouts AS p SET batch_id = ${batchId}, provider = ${provider}, updated_at = ${now}

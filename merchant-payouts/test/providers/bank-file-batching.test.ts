@@ -126,6 +126,18 @@ describe('payout batching into pain.001 bank files (real Postgres)', () => {
     expect((await reconcilePayouts(db, { bankFileDirectory: directory })).discrepancies).toEqual([]);
   });
 
+  test('only active stores are paid: a suspended store\'s payout stays scheduled until the store is verified again', async () => {
+    const { db, clock, batcher } = await setup('suspended');
+    const store = await storeWith(db, 'EUR');
+    const { payoutId } = await scheduledPayout(db, clock, store, 'EUR', 5_000n);
+    await db.kysely.updateTable('stores').set({ status: 'suspended' }).where('id', '=', store).execute();
+    expect((await batcher().runOnce()).batches).toBe(0);
+    expect((await statusOf(db, payoutId)).status).toBe('scheduled');
+    await db.kysely.updateTable('stores').set({ status: 'active' }).where('id', '=', store).execute();
+    expect((await batcher().runOnce()).batches).toBe(1);
+    expect((await statusOf(db, payoutId)).status).toBe('sent');
+  });
+
   test('refusals: jp_zengin accounts and non-Latin names fail with a reason, an event and an operator notice; nothing is booked', async () => {
     const { db, clock, directory, batcher } = await setup('refusals');
     const zengin = await storeWith(db, 'JPY', { kind: 'jp_zengin', bankCode: '0001', branchCode: '001', accountType: 'ordinary', accountNumber: '1234567', holderNameKana: 'ｺｳﾍﾞﾃｲ' });
