@@ -131,14 +131,15 @@ describe('fx-oracle with real Redis and the local exchanges', () => {
 
   it('replicas sharing a refresh lease fetch each source once per interval between them, and all read the rates', async () => {
     const keyPrefix = uniquePrefix();
-    const alone = oracle({ keyPrefix: uniquePrefix() });
+    // Generous timeouts: this test counts requests, and a loaded machine must not turn a refresh into a failure.
+    const alone = oracle({ keyPrefix: uniquePrefix(), timeoutMs: 10_000 });
     await alone.scheduler.refreshAll();
     const requestsOfOneRefresh = [...exchanges.requests].sort();
     exchanges.reset();
 
-    const replicas = [0, 1, 2].map(() => oracle({ keyPrefix, refreshIntervalMs: 400 }));
+    const replicas = [0, 1, 2].map(() => oracle({ keyPrefix, refreshIntervalMs: 1_000, timeoutMs: 10_000 }));
     // Each replica's lease client is its own connection, as in separate processes.
-    const withLeases = replicas.map((r) => startOracle({ redisUrl: redis.url, keyPrefix, baseUrl: exchanges.baseUrl, refreshIntervalMs: 400, scheduler: { lease: new RedisRefreshLease(r.redis, keyPrefix) } }));
+    const withLeases = replicas.map((r) => startOracle({ redisUrl: redis.url, keyPrefix, baseUrl: exchanges.baseUrl, refreshIntervalMs: 1_000, timeoutMs: 10_000, scheduler: { lease: new RedisRefreshLease(r.redis, keyPrefix) } }));
     open.push(...withLeases);
     const outcomes = (await Promise.all(withLeases.map((r) => r.scheduler.refreshAll()))).flat();
     expect(outcomes.filter((o) => o.kind === 'refreshed')).toHaveLength(6);
@@ -147,7 +148,7 @@ describe('fx-oracle with real Redis and the local exchanges', () => {
     for (const replica of [...replicas, ...withLeases]) expect((await replica.rates.rate({ base: 'BTC', quote: 'USD' })).rate).toBe('60010.1');
 
     // The lease lapses before the next interval: the next round is fetched once again.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     exchanges.reset();
     const again = (await Promise.all(withLeases.map((r) => r.scheduler.refreshAll()))).flat();
     expect(again.filter((o) => o.kind === 'refreshed')).toHaveLength(6);

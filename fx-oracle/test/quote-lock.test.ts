@@ -59,8 +59,9 @@ describe.each(['postgres', 'pglite'] as const)('quote lock persisted in %s', (en
 
   beforeEach(async () => {
     now = Date.now();
-    oracle = startOracle({ redisUrl: redis.url, keyPrefix: uniquePrefix(), baseUrl: exchanges.baseUrl, names: ['coinbase', 'kraken', 'ecb'], now: () => now });
-    await oracle.scheduler.refreshAll();
+    // These tests are about quotes, not slow sources: a loaded machine must not time the sources out.
+    oracle = startOracle({ redisUrl: redis.url, keyPrefix: uniquePrefix(), baseUrl: exchanges.baseUrl, names: ['coinbase', 'kraken', 'ecb'], now: () => now, timeoutMs: 10_000 });
+    expect((await oracle.scheduler.refreshAll()).map((o) => o.kind)).toEqual(['refreshed', 'refreshed', 'refreshed']);
     quotes = new QuoteService({
       rates: oracle.rates,
       repository: new KyselyQuoteRepository(db.kysely),

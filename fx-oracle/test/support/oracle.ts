@@ -33,6 +33,8 @@ export function startOracle(options: {
   staticRates?: { base: string; quote: string; rate: string }[];
   now?: () => number;
   refreshIntervalMs?: number;
+  /** Per-request timeout of the sources (default 400 ms, short enough for the timeout tests). */
+  timeoutMs?: number;
   scheduler?: Partial<RefreshSchedulerOptions>;
   rates?: Partial<RateServiceOptions>;
 }): OracleInstance {
@@ -43,7 +45,7 @@ export function startOracle(options: {
   const sources = createRateSources({
     names,
     baseUrls,
-    timeoutMs: 400,
+    timeoutMs: options.timeoutMs ?? 400,
     ...(options.refreshIntervalMs ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
     ...(options.staticRates ? { staticRates: options.staticRates } : {}),
     ...(options.now ? { now: options.now } : {}),
