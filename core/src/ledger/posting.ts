@@ -8,24 +8,8 @@ export interface LedgerEntry {
   readonly amount: bigint;
 }
 
-export type PostingKind =
-  | 'settlement'
-  | 'escrow_release'
-  | 'payout_scheduled'
-  | 'payout_paid'
-  | 'payout_failed'
-  | 'payment_reversal'
-  | 'refund_owed'
-  | 'refund_sent'
-  | 'shopper_overpayment_credit'
-  | 'shopper_top_up'
-  | 'shopper_balance_hold'
-  | 'shopper_balance_hold_release'
-  | 'shopper_refund_credit'
-  | 'voucher_activation'
-  | 'voucher_breakage';
-
-export const POSTING_KINDS: readonly PostingKind[] = [
+/** Every kind of posting the ledger books; the database's kind check allows these (migrations add theirs). */
+export const POSTING_KINDS = [
   'settlement',
   'escrow_release',
   'payout_scheduled',
@@ -41,7 +25,9 @@ export const POSTING_KINDS: readonly PostingKind[] = [
   'shopper_refund_credit',
   'voucher_activation',
   'voucher_breakage',
-];
+] as const;
+
+export type PostingKind = (typeof POSTING_KINDS)[number];
 
 export interface PostingMeta {
   readonly postingId: LedgerPostingId;

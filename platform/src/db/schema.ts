@@ -1,3 +1,4 @@
+import type { PostingKind } from '@coinstile/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -156,22 +157,8 @@ export interface OutboxTable {
   published_at: Date | null;
 }
 
-export type PostingKindValue =
-  | 'settlement'
-  | 'escrow_release'
-  | 'payout_scheduled'
-  | 'payout_paid'
-  | 'payout_failed'
-  | 'payment_reversal'
-  | 'refund_owed'
-  | 'refund_sent'
-  | 'shopper_overpayment_credit'
-  | 'shopper_top_up'
-  | 'shopper_balance_hold'
-  | 'shopper_balance_hold_release'
-  | 'shopper_refund_credit'
-  | 'voucher_activation'
-  | 'voucher_breakage';
+/** The ledger's posting kinds are core's. */
+export type PostingKindValue = PostingKind;
 
 export interface LedgerPostingsTable {
   id: string;
