@@ -1,12 +1,10 @@
 import { shopperBalance, shopperSpendsPending, storePayable, storeVoucherCashDue, voucherLiability, type ShopperAccountId, type StoreId } from '@coinstile/core';
 import { sql } from 'kysely';
-import { startPayouts } from '@coinstile/merchant-payouts';
 import { LedgerRepository } from '@coinstile/platform';
-import { startLitecoind, type LitecoinRegtest } from '@coinstile/testkit';
-import { startVerifier } from '@coinstile/wallet-verifier';
-import { startWebhookReceiver, waitUntil, type WebhookReceiver } from '../../merchant-payouts/test/support/pipeline-fixtures';
-import { startWebhookDelivery } from '../src';
-import { activeStoreWithKey, keys, OPERATOR_TOKEN, startHarness, storeBody, type GatewayHarness } from './support/gateway-harness';
+import type { LitecoinRegtest } from '@coinstile/testkit';
+import { waitUntil, type WebhookReceiver } from '../../merchant-payouts/test/support/pipeline-fixtures';
+import { activeStoreWithKey, keys, OPERATOR_TOKEN, storeBody, type GatewayHarness } from './support/gateway-harness';
+import { type RegtestStack, startRegtestStack } from './support/regtest-stack';
 
 /**
  * Issue #8: one checkout paid by a voucher, a shopper balance and LTC together, end to end on litecoind
@@ -18,23 +16,14 @@ describe('voucher + shopper balance + LTC on one checkout on regtest', () => {
   let node: LitecoinRegtest | undefined;
   let h: GatewayHarness | undefined;
   let receiver: WebhookReceiver | undefined;
+  let stack: RegtestStack | undefined;
 
   beforeAll(async () => {
-    [node, receiver] = await Promise.all([startLitecoind(), startWebhookReceiver()]);
-    h = await startHarness({
-      rateLimits: { key: 1_000_000, operator: 1_000_000, ip: 1_000_000 },
-      env: { LTC_RPC_URL: node.rpcUrl, LTC_NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: 'true' },
-      pinHashCost: { N: 1024, r: 8, p: 1 },
-    });
-    await startVerifier(h.runtime, { service: { pollIntervalMs: 100 } });
-    startPayouts(h.runtime, { relayPollIntervalMs: 50 });
-    startWebhookDelivery(h.runtime, { allowPrivateTargets: true, pollIntervalMs: 100 });
+    stack = await startRegtestStack({ pinHashCost: { N: 1024, r: 8, p: 1 } });
+    ({ node: node, h, receiver } = stack);
   }, 180_000);
 
-  afterAll(async () => {
-    await h?.stop();
-    await Promise.allSettled([node?.stop(), receiver?.close()]);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   test('5980 JPY = 1000 voucher + 2000 balance (credit level) + 2980 in LTC: settled, released once with both tenders, one payout, ledger balanced', async () => {
     const harness = h!;

@@ -1,10 +1,9 @@
 import { LedgerRepository } from '@coinstile/platform';
-import { startPayouts } from '@coinstile/merchant-payouts';
-import { startLitecoind, type LitecoinRegtest } from '@coinstile/testkit';
-import { startVerifier } from '@coinstile/wallet-verifier';
-import { startWebhookReceiver, waitUntil, type WebhookReceiver } from '../../../merchant-payouts/test/support/pipeline-fixtures';
-import { startWebhookDelivery, verifyWebhookSignature } from '../../src';
-import { activeStoreWithKey, keys, OPERATOR_TOKEN, startHarness, storeBody, type GatewayHarness } from '../support/gateway-harness';
+import type { LitecoinRegtest } from '@coinstile/testkit';
+import { waitUntil, type WebhookReceiver } from '../../../merchant-payouts/test/support/pipeline-fixtures';
+import { verifyWebhookSignature } from '../../src';
+import { activeStoreWithKey, keys, OPERATOR_TOKEN, storeBody, type GatewayHarness } from '../support/gateway-harness';
+import { type RegtestStack, startRegtestStack } from '../support/regtest-stack';
 
 /**
  * Mixed tenders end to end on litecoind regtest: vouchers issued by the operator, sold and activated at one
@@ -16,22 +15,14 @@ describe('vouchers + LTC on regtest → settled → released, ledger balanced', 
   let litecoind: LitecoinRegtest | undefined;
   let h: GatewayHarness | undefined;
   let receiver: WebhookReceiver | undefined;
+  let stack: RegtestStack | undefined;
 
   beforeAll(async () => {
-    [litecoind, receiver] = await Promise.all([startLitecoind(), startWebhookReceiver()]);
-    h = await startHarness({
-      env: { LTC_RPC_URL: litecoind.rpcUrl, LTC_NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: 'true' },
-      pinHashCost: { N: 1024, r: 8, p: 1 },
-    });
-    await startVerifier(h.runtime, { service: { pollIntervalMs: 100 } });
-    startPayouts(h.runtime, { relayPollIntervalMs: 50 });
-    startWebhookDelivery(h.runtime, { allowPrivateTargets: true, pollIntervalMs: 100 });
+    stack = await startRegtestStack({ pinHashCost: { N: 1024, r: 8, p: 1 } });
+    ({ node: litecoind, h, receiver } = stack);
   }, 180_000);
 
-  afterAll(async () => {
-    await h?.stop();
-    await Promise.allSettled([litecoind?.stop(), receiver?.close()]);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   test('two vouchers and LTC pay one checkout; two more vouchers pay another alone', async () => {
     const harness = h!;
