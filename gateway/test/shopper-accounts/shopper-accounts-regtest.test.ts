@@ -1,11 +1,10 @@
 import { fiatValueOfCrypto, formatAmount, parseAmount, parseFiatCurrency, shopperBalance, shopperSpendsPending, storePayable, type StoreId } from '@coinstile/core';
-import { startPayouts } from '@coinstile/merchant-payouts';
-import { startLitecoind, type LitecoinRegtest } from '@coinstile/testkit';
-import { startVerifier } from '@coinstile/wallet-verifier';
+import type { LitecoinRegtest } from '@coinstile/testkit';
 import { sql } from 'kysely';
-import { startWebhookReceiver, type WebhookReceiver } from '../../../merchant-payouts/test/support/pipeline-fixtures';
-import { startWebhookDelivery, verifyWebhookSignature } from '../../src';
-import { activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, startHarness, storeBody } from '../support/gateway-harness';
+import { waitUntil, type WebhookReceiver } from '../../../merchant-payouts/test/support/pipeline-fixtures';
+import { verifyWebhookSignature } from '../../src';
+import { activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, storeBody } from '../support/gateway-harness';
+import { type RegtestStack, startRegtestStack } from '../support/regtest-stack';
 
 /**
  * A mixed-tender checkout end to end on litecoind regtest: the gateway, the verifier following the node and
@@ -22,45 +21,21 @@ let webhookSecret: string;
 const JPY = parseFiatCurrency('JPY');
 const ltc = (text: string): bigint => parseAmount(text, 'LTC');
 
-beforeAll(async () => {
-  node = await startLitecoind();
-  try {
-    h = await startHarness({
-      rateLimits: { key: 1_000_000, operator: 1_000_000, ip: 1_000_000 },
-      env: { LTC_RPC_URL: node.rpcUrl, LTC_NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: 'true' },
-    });
-    await startVerifier(h.runtime, { service: { pollIntervalMs: 100 } });
-    startPayouts(h.runtime, { relayPollIntervalMs: 20 });
-    startWebhookDelivery(h.runtime, { pollIntervalMs: 50 });
-    receiver = await startWebhookReceiver();
-    ({ storeId, key: storeKey } = await activeStoreWithKey(
-      h,
-      ['checkouts:read', 'checkouts:write', 'webhooks:write'],
-      storeBody({ wallets: { LTC: { xpub: keys.ltcTpub } }, policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0', expiryMinutes: 30 } }),
-    ));
-    const endpoint = await h.request('POST', '/v1/webhooks', { token: storeKey, body: { url: receiver.url, eventTypes: ['shopper.balance_credited', 'shopper.balance_debited'] } });
-    if (endpoint.status !== 201) throw new Error(`webhook ${endpoint.status} ${endpoint.text}`);
-    webhookSecret = endpoint.body.secret as string;
-  } catch (err) {
-    await h?.stop();
-    await receiver?.close();
-    await node.stop();
-    throw err;
-  }
-}, 180_000);
-afterAll(async () => {
-  await h?.stop();
-  await receiver?.close();
-  await node?.stop();
-});
+let stack: RegtestStack;
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+beforeAll(async () => {
+  stack = await startRegtestStack();
+  ({ node, h, receiver } = stack);
+  ({ storeId, key: storeKey } = await activeStoreWithKey(
+    h,
+    ['checkouts:read', 'checkouts:write', 'webhooks:write'],
+    storeBody({ wallets: { LTC: { xpub: keys.ltcTpub } }, policy: { speedPolicy: 'medium_speed', paymentTolerancePct: '0', expiryMinutes: 30 } }),
+  ));
+  const endpoint = await h.request('POST', '/v1/webhooks', { token: storeKey, body: { url: receiver.url, eventTypes: ['shopper.balance_credited', 'shopper.balance_debited'] } });
+  if (endpoint.status !== 201) throw new Error(`webhook ${endpoint.status} ${endpoint.text}`);
+  webhookSecret = endpoint.body.secret as string;
+}, 180_000);
+afterAll(() => stack?.stop(), 60_000);
 
 async function statement(id: string, accessCode: string): Promise<any> {
   const res = await h.request('POST', `/v1/shopper-accounts/${id}/statement`, { body: { accessCode, limit: '100' } });
