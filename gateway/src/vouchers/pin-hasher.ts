@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { VoucherPin } from '@coinstile/core';
+import { scryptHash, scryptVerify } from '../auth/scrypt-hash';
 
-/** scrypt's cost: N = 2^14, r = 8 (16 MiB, tens of milliseconds per PIN). Tests may lower `N`. */
+/** scrypt's cost for PINs: N = 2^14, r = 8 (16 MiB, tens of milliseconds per PIN). Tests may lower `N` (a power of two). */
 export interface PinHashCost {
   readonly N: number;
   readonly r: number;
@@ -10,18 +11,10 @@ export interface PinHashCost {
 
 export const DEFAULT_PIN_HASH_COST: PinHashCost = { N: 16_384, r: 8, p: 1 };
 
-const KEY_BYTES = 32;
-const SALT_BYTES = 16;
-
-function scryptAsync(secret: string, salt: Buffer, cost: PinHashCost): Promise<Buffer> {
-  const options: ScryptOptions = { N: cost.N, r: cost.r, p: cost.p, maxmem: 256 * cost.N * cost.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => scrypt(secret, salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key))));
-}
-
 /**
  * How PINs are kept: a lookup tag, HMAC-SHA256 of the PIN under an installation secret, finds a voucher
  * through a unique index (the database alone cannot test guesses against it); a salted scrypt hash
- * (`scrypt$N$r$p$salt$hash`, base64) is verified after, in constant time.
+ * (the same format as store users' passwords, `auth/scrypt-hash`) is verified after, in constant time.
  */
 export class PinHasher {
   readonly #lookupKey: Buffer;
@@ -38,21 +31,13 @@ export class PinHasher {
     return createHmac('sha256', this.#lookupKey).update(pin).digest('hex');
   }
 
-  async hash(pin: VoucherPin): Promise<string> {
-    const salt = randomBytes(SALT_BYTES);
-    const key = await scryptAsync(pin, salt, this.#cost);
-    return `scrypt$${this.#cost.N}$${this.#cost.r}$${this.#cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  hash(pin: VoucherPin): Promise<string> {
+    return scryptHash(pin, { log2N: Math.log2(this.#cost.N), r: this.#cost.r, p: this.#cost.p });
   }
 
   /** True when `stored` is the hash of `pin`; compares in constant time. A malformed `stored` is false. */
-  async verify(pin: VoucherPin, stored: string): Promise<boolean> {
-    const [scheme, n, r, p, saltText, keyText] = stored.split('$');
-    if (scheme !== 'scrypt' || saltText === undefined || keyText === undefined) return false;
-    const cost = { N: Number(n), r: Number(r), p: Number(p) };
-    if (![cost.N, cost.r, cost.p].every((v) => Number.isInteger(v) && v > 0)) return false;
-    const expected = Buffer.from(keyText, 'base64');
-    const actual = await scryptAsync(pin, Buffer.from(saltText, 'base64'), cost);
-    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  verify(pin: VoucherPin, stored: string): Promise<boolean> {
+    return scryptVerify(pin, stored);
   }
 
   /** Spends the time of one verification without any voucher (a lookup that found nothing). */
