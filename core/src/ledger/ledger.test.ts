@@ -87,8 +87,11 @@ describe('buildPosting', () => {
         const total = debits.reduce((a, b) => a + b, 0n);
         const entries = [...debits.map((d, i) => ({ account: `a:${i}`, currency: 'ETH' as const, amount: d })), { account: 'b:sink', currency: 'ETH' as const, amount: -total }];
         expect(buildPosting('settlement', entries, meta()).entries).toHaveLength(entries.length);
-        const broken = [...entries.slice(0, -1), { account: 'b:sink', currency: 'ETH' as const, amount: -total + delta }];
-        expect(() => buildPosting('settlement', broken, meta())).toThrow(UnbalancedPostingError);
+        // Perturbed away from zero in both places: a zero entry is refused for another reason (zero_entry).
+        const sinkShort = [...entries.slice(0, -1), { account: 'b:sink', currency: 'ETH' as const, amount: -total - delta }];
+        expect(() => buildPosting('settlement', sinkShort, meta())).toThrow(UnbalancedPostingError);
+        const debitLong = [{ ...entries[0]!, amount: debits[0]! + delta }, ...entries.slice(1)];
+        expect(() => buildPosting('settlement', debitLong, meta())).toThrow(UnbalancedPostingError);
       }),
     );
   });
