@@ -20,6 +20,10 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = 2;
 const ROUNDS = 5;
 const CONCURRENCY = 64;
+/** `BENCH_GATEWAYS`: gateway processes (default 1), each on its own port; requests go to them in turn. */
+const GATEWAYS = Number(process.env['BENCH_GATEWAYS'] ?? 1);
+/** `BENCH_CHECKOUTS_ONLY=1` skips the bare phase, so a server profile (`BENCH_SERVER_PROF`) shows checkouts alone. */
+const CHECKOUTS_ONLY = process.env['BENCH_CHECKOUTS_ONLY'] === '1';
 const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
 const BIP84_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
@@ -53,18 +57,31 @@ interface PhaseSample {
   readonly latencies: number[];
   readonly elapsedS: number;
   readonly cpuUs: number;
+  /** This process's CPU time: the load generator's own cost, on the same cores. */
+  readonly clientCpuUs: number;
+  readonly machineBusyTicks: number;
+  readonly machineTotalTicks: number;
 }
 
 interface PhaseResult {
   /** Gateway process CPU time per request (user + system). */
   readonly cpuUsPerRequest: number;
+  readonly clientCpuUsPerRequest: number;
+  /** Share of all cores busy during the phase (any process), from /proc/stat. */
+  readonly machineBusy: number;
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly count: number;
 }
 
-function serverCpu(server: ChildProcess): Promise<number> {
+/** The CPU time (µs) of all gateway processes together. */
+async function serverCpu(servers: readonly ChildProcess[]): Promise<number> {
+  const each = await Promise.all(servers.map(processCpu));
+  return each.reduce((a, b) => a + b, 0);
+}
+
+function processCpu(server: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
       if (!m.cpu) return;
@@ -76,8 +93,10 @@ function serverCpu(server: ChildProcess): Promise<number> {
   });
 }
 
-async function phase(label: string, seconds: number, send: (i: number) => Promise<number>, server: ChildProcess, first: number): Promise<PhaseSample> {
-  const cpuBefore = await serverCpu(server);
+async function phase(label: string, seconds: number, send: (i: number) => Promise<number>, servers: readonly ChildProcess[], first: number): Promise<PhaseSample> {
+  const cpuBefore = await serverCpu(servers);
+  const clientBefore = process.cpuUsage();
+  const machineBefore = machineCpuTicks();
   const latencies: number[] = [];
   let next = first;
   let failures = 0;
@@ -95,17 +114,41 @@ async function phase(label: string, seconds: number, send: (i: number) => Promis
     }),
   );
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuUs = (await serverCpu(server)) - cpuBefore;
+  const cpuUs = (await serverCpu(servers)) - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
+  const machineAfter = machineCpuTicks();
   if (failures > 0) throw new Error(`${label}: ${failures} requests failed`);
-  return { latencies, elapsedS, cpuUs };
+  return {
+    latencies,
+    elapsedS,
+    cpuUs,
+    clientCpuUs: client.user + client.system,
+    machineBusyTicks: machineAfter.busy - machineBefore.busy,
+    machineTotalTicks: machineAfter.total - machineBefore.total,
+  };
 }
 
 function summarize(samples: readonly PhaseSample[]): PhaseResult {
   const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
   const elapsed = samples.reduce((t, s) => t + s.elapsedS, 0);
   const cpuUs = samples.reduce((t, s) => t + s.cpuUs, 0);
+  const clientCpuUs = samples.reduce((t, s) => t + s.clientCpuUs, 0);
+  const busy = samples.reduce((t, s) => t + s.machineBusyTicks, 0);
+  const total = samples.reduce((t, s) => t + s.machineTotalTicks, 0);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { cpuUsPerRequest: cpuUs / latencies.length, perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), count: latencies.length };
+  return {
+    cpuUsPerRequest: cpuUs / latencies.length,
+    clientCpuUsPerRequest: clientCpuUs / latencies.length,
+    machineBusy: total === 0 ? NaN : busy / total,
+    perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), count: latencies.length };
+}
+
+/** Busy and total jiffies of all cores together (the `cpu` line of /proc/stat). */
+function machineCpuTicks(): { busy: number; total: number } {
+  const fields = (/^cpu\s+(.+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '').trim().split(/\s+/).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
 }
 
 function machine(): string {
@@ -116,23 +159,35 @@ function machine(): string {
 async function main(): Promise<void> {
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-bench-'));
-  const server = fork(join(__dirname, 'checkout-create-server.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
-    env: {
-      ...process.env,
-      BENCH_DATABASE_URL: await postgres.createDatabase(),
-      BENCH_REDIS_URL: redis.url,
-      BENCH_OPERATOR_TOKEN: OPERATOR_TOKEN,
-      BENCH_DATA_DIR: dataDir,
-    },
-    stdio: 'inherit',
-  });
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      server.once('message', (m: { url: string }) => resolve(m.url));
+  const databaseUrl = await postgres.createDatabase();
+  const startServer = (): ChildProcess =>
+    fork(join(__dirname, 'checkout-create-server.ts'), [], {
+      execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
+      env: {
+        ...process.env,
+        BENCH_DATABASE_URL: databaseUrl,
+        BENCH_REDIS_URL: redis.url,
+        BENCH_OPERATOR_TOKEN: OPERATOR_TOKEN,
+        BENCH_DATA_DIR: dataDir,
+      },
+      stdio: 'inherit',
+    });
+  const listening = (server: ChildProcess) =>
+    new Promise<URL>((resolve, reject) => {
+      server.once('message', (m: { url: string }) => resolve(new URL(m.url)));
       server.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
     });
-    const base = new URL(url);
+  // The first gateway migrates the database alone; the others start on the migrated schema.
+  const servers: ChildProcess[] = [startServer()];
+  try {
+    const bases = [await listening(servers[0]!)];
+    for (let n = 1; n < GATEWAYS; n += 1) {
+      const server = startServer();
+      servers.push(server);
+      bases.push(await listening(server));
+    }
+    const base = bases[0]!;
+    const baseFor = (i: number) => bases[i % bases.length]!;
     const op = { authorization: `Bearer ${OPERATOR_TOKEN}` };
     const store = JSON.parse(
       (
@@ -150,35 +205,42 @@ async function main(): Promise<void> {
     const runId = Date.now().toString(36);
 
     const checkout = (i: number) =>
-      call(base, 'POST', '/v1/checkouts', { orderId: `B-${runId}-${i}`, amount: '4980', currency: 'JPY', asset: 'BTC' }, { ...auth, 'idempotency-key': `${runId}-${i}` }).then(
+      call(baseFor(i), 'POST', '/v1/checkouts', { orderId: `B-${runId}-${i}`, amount: '4980', currency: 'JPY', asset: 'BTC' }, { ...auth, 'idempotency-key': `${runId}-${i}` }).then(
         (r) => r.status,
       );
-    const bare = (i: number) => call(base, 'POST', '/bench/bare-insert', { orderId: `B-${runId}-${i}`, amount: '4980' }).then((r) => r.status);
+    const bare = (i: number) => call(baseFor(i), 'POST', '/bench/bare-insert', { orderId: `B-${runId}-${i}`, amount: '4980' }).then((r) => r.status);
 
-    await phase('warm-up', WARMUP_SECONDS, checkout, server, 1e9);
-    await phase('warm-up', WARMUP_SECONDS, bare, server, 1e9);
+    await phase('warm-up', WARMUP_SECONDS, checkout, servers, 1e9);
+    if (!CHECKOUTS_ONLY) await phase('warm-up', WARMUP_SECONDS, bare, servers, 1e9);
     // The two phases alternate in short slices, so load that comes and goes on a shared machine weighs on
     // both alike and the ratio stays meaningful.
     const checkoutSamples: PhaseSample[] = [];
     const bareSamples: PhaseSample[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      checkoutSamples.push(await phase('checkouts', SECONDS / ROUNDS, checkout, server, round * 1e7));
-      bareSamples.push(await phase('bare insert', SECONDS / ROUNDS, bare, server, round * 1e7));
+      checkoutSamples.push(await phase('checkouts', SECONDS / ROUNDS, checkout, servers, round * 1e7));
+      if (!CHECKOUTS_ONLY) bareSamples.push(await phase('bare insert', SECONDS / ROUNDS, bare, servers, round * 1e7));
     }
     const c = summarize(checkoutSamples);
-    const b = summarize(bareSamples);
+    const b = CHECKOUTS_ONLY ? undefined : summarize(bareSamples);
     const row = (label: string, r: PhaseResult) =>
-      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req   (${r.count} in ${SECONDS} s)`;
+      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req   client CPU ${r.clientCpuUsPerRequest.toFixed(0).padStart(4)} µs/req   cores busy ${(r.machineBusy * 100).toFixed(0)}%   (${r.count} in ${SECONDS} s)`;
     console.log(`\nmachine: ${machine()}`);
-    console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per phase in ${ROUNDS} alternating slices, keep-alive HTTP, gateway in its own process\n`);
+    console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per phase in ${ROUNDS} alternating slices, keep-alive HTTP, ${GATEWAYS === 1 ? 'gateway in its own process' : `${GATEWAYS} gateway processes, requests in turn`}\n`);
     console.log(row('POST /v1/checkouts (asset BTC)', c));
-    console.log(row('bare INSERT endpoint', b));
-    console.log(`\nratio checkouts / bare insert: ${(c.perSecond / b.perSecond).toFixed(2)}`);
+    if (b) {
+      console.log(row('bare INSERT endpoint', b));
+      console.log(`\nratio checkouts / bare insert: ${(c.perSecond / b.perSecond).toFixed(2)}`);
+    }
     console.log(`load average while running: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     agent.destroy();
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await Promise.all(
+      servers.map((server) => {
+        const exited = new Promise((r) => server.once('exit', r));
+        server.kill('SIGTERM');
+        return server.exitCode === null && server.signalCode === null ? exited : undefined;
+      }),
+    );
     await Promise.allSettled([postgres.stop(), redis.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -40,7 +40,7 @@ import {
   type TenderSource,
   voucherTenderSource,
 } from '@coinstile/platform';
-import { deriveAddress, UnusableChildIndexError } from '@coinstile/wallet-verifier';
+import { type AddressDeriver, inlineAddressDeriver, UnusableChildIndexError } from '@coinstile/wallet-verifier';
 import type { CreateCheckoutRequest } from '../http/schemas';
 import { MAX_METADATA_KEYS } from '../http/schemas';
 import type { Store } from '../stores/store';
@@ -93,6 +93,8 @@ export interface CheckoutServiceOptions {
    * link to store; without it the field is refused.
    */
   readonly shopperAccounts?: (shopperAccountId: string, currency: FiatCurrency) => Promise<CheckoutAccountLink>;
+  /** Derives receiving addresses; default on the event loop (`inlineAddressDeriver`). */
+  readonly addresses?: AddressDeriver;
 }
 
 /** The longest a quote holds (the FX oracle's maximum); longer checkouts renew it on the hosted page. */
@@ -434,7 +436,7 @@ export class CheckoutService {
     let derivationIndex = index;
     for (;;) {
       try {
-        return { asset, address: deriveAddress(wallet, derivationIndex), quote, derivationIndex };
+        return { asset, address: await (this.options.addresses ?? inlineAddressDeriver).derive(wallet, derivationIndex), quote, derivationIndex };
       } catch (err) {
         // BIP32 leaves ~2^-127 of indexes without a key: skip to the next one, as it prescribes.
         if (!(err instanceof UnusableChildIndexError)) throw err;
