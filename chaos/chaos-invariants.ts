@@ -12,6 +12,7 @@ export const INVARIANTS = [
   'ledger-balanced',
   'no-lost-webhook-event',
   'double-spend-never-released',
+  'no-internal-error',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -39,6 +40,8 @@ export interface InvariantInputs {
   readonly deliveries: readonly CheckedDelivery[];
   /** Why the run did not come to rest (empty: it did). */
   readonly notQuiescent: readonly string[];
+  /** The API errors the mall met, counted by `<status> <code>` (`unreachable` for no answer). */
+  readonly apiErrors: ReadonlyMap<string, number>;
 }
 
 const SHOWN = 10;
@@ -57,7 +60,18 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
     await ledgerBalanced(inputs.db),
     await noLostWebhookEvent(inputs),
     await doubleSpendNeverReleased(inputs),
+    noInternalError(inputs.apiErrors),
   ];
+}
+
+/**
+ * Faults may make the API answer 503 (a dependency is restarting: retry) or not at all, never another 5xx:
+ * a 500 says a request broke something, whatever the weather.
+ */
+function noInternalError(apiErrors: ReadonlyMap<string, number>): InvariantResult {
+  const answers = [...apiErrors.entries()];
+  const violations = answers.filter(([key]) => /^5\d\d /.test(key) && !key.startsWith('503 ')).map(([key, n]) => `${n} × ${key}`);
+  return result('no-internal-error', answers.reduce((sum, [, n]) => sum + n, 0), violations);
 }
 
 async function settledReleasedOnce(db: Pool): Promise<InvariantResult> {

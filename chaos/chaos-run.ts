@@ -136,6 +136,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       evm: evm.timeline,
       deliveries: receiver.deliveries,
       notQuiescent,
+      apiErrors: mall.apiErrors,
     });
     const counts = await countRows(db);
     const statusOf = await statusesOf(db, faultResult.doubleSpends.map((d) => d.checkoutId));

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { ConflictError, NotFoundError, ValidationError } from '@coinstile/core';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@coinstile/testkit';
 import express from 'express';
+import { sql } from 'kysely';
+import { Client } from 'pg';
 import type { Redis } from 'ioredis';
 import {
   createLogger,
@@ -66,6 +68,10 @@ describe('health router and JSON error handling', () => {
       await db.kysely.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
       res.json({ ok: true });
     });
+    api.get('/slow', async (_req, res) => {
+      await sql`SELECT pg_sleep(20)`.execute(db.kysely);
+      res.json({ ok: true });
+    });
     api.get('/bug', () => {
       throw new Error('connect ECONNREFUSED postgres://app:dbpass@10.0.0.5:5432 at internal/secret.ts:42');
     });
@@ -126,6 +132,29 @@ describe('health router and JSON error handling', () => {
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(status).toBe(200);
+  }, 30_000);
+
+  it('answers 503, not 500, when PostgreSQL ends the connection of a query in flight (SQLSTATE 57P01, as in a shutdown)', async () => {
+    logLines.length = 0;
+    const slow = json('/v1/slow');
+    const admin = new Client({ connectionString: postgres.url });
+    await admin.connect();
+    try {
+      let terminated = 0;
+      for (let attempt = 0; attempt < 100 && terminated === 0; attempt += 1) {
+        const result = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'select pg_sleep(20)%' OR query LIKE 'SELECT pg_sleep(20)%'`,
+        );
+        terminated = result.rowCount ?? 0;
+        if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(terminated).toBe(1);
+    } finally {
+      await admin.end();
+    }
+    expect(await slow).toMatchObject({ status: 503, json: { error: { code: 'service_unavailable' } } });
+    expect(logLines.some((l) => l.includes('unhandled error'))).toBe(false);
+    expect((await json('/v1/db')).status).toBe(200);
   }, 30_000);
 
   it('/metrics exposes default metrics and the HTTP histogram by route pattern', async () => {
