@@ -18,9 +18,10 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { HDNodeWallet } from 'ethers';
 import { createCheckout, DEFAULT_STORE_POLICY, ID_RANDOM_BYTES, makeId, parseFiatCurrency, type CheckoutId, type CheckoutStatus } from '@coinstile/core';
@@ -36,6 +37,8 @@ import { startWebhookDelivery, WebhookStore } from '@coinstile/gateway/dist/webh
 const SIZES = (process.env['VERIFIER_DETECTION_SIZES'] ?? '100,1000,5000').split(',').map(Number);
 const ROUNDS = Number(process.env['VERIFIER_DETECTION_ROUNDS'] ?? 1);
 const OUTPUTS_PER_TX = 1_000;
+/** A directory: each block's CPU profile of this process (block → last webhook) is written there. */
+const CPU_PROFILE_DIR = process.env['VERIFIER_DETECTION_CPU_PROFILE'];
 
 /** The store's webhook endpoint: answers 204 and prints `<checkoutId> <epoch ms>` per `order.released`. */
 const RECEIVER = `
@@ -254,6 +257,12 @@ async function main(): Promise<void> {
           await until(async () => (await count('processing')) === n, 120_000, `${n} checkouts processing`);
           // Let the pipeline and the webhooks of the mempool phase go quiet before the block.
           await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const profiler = CPU_PROFILE_DIR === undefined ? undefined : new Session();
+          if (profiler) {
+            profiler.connect();
+            await profiler.post('Profiler.enable');
+            await profiler.post('Profiler.start');
+          }
           const cpuBefore = stackCpuSeconds();
           const [hash] = await node.mine(1);
           const minedAt = Date.now();
@@ -267,6 +276,11 @@ async function main(): Promise<void> {
             throw err;
           });
           const cpuAfter = stackCpuSeconds();
+          if (profiler && CPU_PROFILE_DIR !== undefined) {
+            const { profile } = await profiler.post('Profiler.stop');
+            writeFileSync(join(CPU_PROFILE_DIR, `detection-${n}-${round}.cpuprofile`), JSON.stringify(profile));
+            profiler.disconnect();
+          }
           const byProcess: Record<string, number> = {};
           cpuAfter.forEach((seconds, name) => {
             const used = seconds - (cpuBefore.get(name) ?? 0);

@@ -190,6 +190,12 @@ export class SettlementProcessor {
               .where('id', 'in', paymentIds)
               .orderBy('id')
               .execute();
+      const paymentsOf = new Map<string, (typeof payments)[number][]>();
+      for (const p of payments) {
+        const list = paymentsOf.get(p.checkout_id);
+        if (list === undefined) paymentsOf.set(p.checkout_id, [p]);
+        else list.push(p);
+      }
       const postings: Posting[] = [];
       for (const r of released) {
         const checkoutId = r.id as CheckoutId;
@@ -199,7 +205,7 @@ export class SettlementProcessor {
         const priceMinor = BigInt(r.price_minor);
         const feeMinor = mallFeeMinor(priceMinor, r.fee_bps, BigInt(r.fee_fixed_minor));
         const amountReceivedBase = BigInt(r.amount_paid_base);
-        const paid = payments.filter((p) => p.checkout_id === r.id);
+        const paid = paymentsOf.get(r.id) ?? [];
         const meta = { postingId: nextId('lp', this.deps.clock, this.deps.random), dedupeKey: `settlement:${checkoutId}`, occurredAt: now, storeId, checkoutId };
         const tenders: readonly TenderRecord[] = tendersOf.get(checkoutId) ?? [];
         if (tenders.length === 0 && asset !== null) {

@@ -3,7 +3,7 @@ export { startWebhookDelivery, type RunningWebhookDelivery, type StartWebhookDel
 export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher';
 export { WebhookStore, webhookBody, type ClaimedDelivery } from './webhook-store';
 export { DEFAULT_DELIVERY_POLICY, retryDelayMs, type DeliveryPolicy } from './delivery-policy';
-export { sendWebhook, RESPONSE_BODY_LIMIT, type WebhookAttemptResult, type WebhookRequest } from './webhook-sender';
+export { sendWebhook, WebhookConnectionPool, RESPONSE_BODY_LIMIT, type WebhookAttemptResult, type WebhookRequest } from './webhook-sender';
 export {
   checkWebhookSignature,
   signWebhookPayload,

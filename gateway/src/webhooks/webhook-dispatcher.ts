@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './delivery-policy';
-import { sendWebhook, type WebhookAttemptResult } from './webhook-sender';
+import { sendWebhook, WebhookConnectionPool, type WebhookAttemptResult } from './webhook-sender';
 import { signWebhookPayload, SIGNATURE_HEADER } from './webhook-signature';
 import type { SsrfPolicy } from './ssrf-guard';
 import type { ClaimedDelivery, WebhookStore } from './webhook-store';
@@ -34,6 +34,8 @@ export class WebhookDispatcher {
   readonly policy: DeliveryPolicy;
   readonly #concurrency: number;
   readonly #pollIntervalMs: number;
+  /** Kept-alive connections per checked address, shared by every request of this dispatcher. */
+  readonly #connections = new WebhookConnectionPool();
   /** Requests being sent (each holds one of `concurrency` slots). */
   readonly #inFlight = new Set<Promise<void>>();
   /** Answered attempts being written. */
@@ -69,6 +71,7 @@ export class WebhookDispatcher {
     await this.#loop;
     await Promise.all(this.#inFlight);
     await Promise.all(this.#recordings);
+    this.#connections.close();
   }
 
   /** Claims and sends one round of due deliveries; resolves when they are all recorded (tests, sweeps). */
@@ -103,6 +106,7 @@ export class WebhookDispatcher {
         },
       },
       this.opts.ssrf,
+      this.#connections,
     );
     // The request's slot is free once it is answered; its lease keeps it from other dispatchers until recorded.
     const recording: Promise<void> = this.#record(delivery, startedAt, result).finally(() => this.#recordings.delete(recording));

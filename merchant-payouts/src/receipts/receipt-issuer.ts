@@ -112,13 +112,19 @@ export async function issueReceipts(
     const jws = signCompactJws({ alg: 'EdDSA', typ: RECEIPT_JWS_TYPE, kid: key.kid }, Buffer.from(JSON.stringify(claims), 'utf8'), key.privateKey);
     return { id, checkout_id: checkout.id, store_id: checkout.store_id, kid: key.kid, jws, issued_at: issuedAt };
   });
-  await receiptsKysely(db)
+  const inserted = await receiptsKysely(db)
     .insertInto('receipts')
     .values(rows)
     .onConflict((oc) => oc.column('checkout_id').doNothing())
+    .returning('checkout_id')
     .execute();
-  // Read back rather than trust `rows`: a concurrent issuer may have stored its receipt first.
-  for (const receipt of await storedReceipts(db, settled.map((c) => c.id))) results.set(receipt.checkoutId as CheckoutId, receipt);
+  const stored = new Set(inserted.map((r) => r.checkout_id));
+  for (const row of rows) {
+    if (stored.has(row.checkout_id)) results.set(row.checkout_id as CheckoutId, { id: row.id, checkoutId: row.checkout_id, storeId: row.store_id, kid: row.kid, jws: row.jws, issuedAt: row.issued_at });
+  }
+  // A concurrent issuer stored the others' receipts first: theirs are the receipts, read them back.
+  const lostRace = rows.filter((row) => !stored.has(row.checkout_id)).map((row) => row.checkout_id);
+  if (lostRace.length > 0) for (const receipt of await storedReceipts(db, lostRace)) results.set(receipt.checkoutId as CheckoutId, receipt);
   for (const checkout of settled) {
     if (!results.has(checkout.id as CheckoutId)) throw new Error(`receipt of ${checkout.id} vanished right after it was written`);
   }

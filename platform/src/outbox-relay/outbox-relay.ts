@@ -44,6 +44,11 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** How long an idle relay waits before looking again (a `wake()` cuts it short); default 100 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * Steps in flight at once, 1..8; default 2. While a backlog drains, one step's Redis round trip and
+   * commit overlap the next one's claim (SKIP LOCKED keeps their rows apart).
+   */
+  readonly concurrency?: number;
   /** Ceiling of the back-off after a failed batch (Redis or Postgres down); default 5 s. */
   readonly maxErrorBackoffMs?: number;
   /** Where the relay's metrics go (the process registry); none when absent. */
@@ -73,8 +78,10 @@ const MAX_BATCH = 5_000;
  * between `addBulk` and the commit is a no-op), and marks the rows published in the same transaction.
  * Delivery is at-least-once; consumers deduplicate in the database.
  *
- * The loop drains without pausing while batches come back full, then polls every `pollIntervalMs`;
- * `wake()` (called by in-process writers after a commit) starts the next step at once.
+ * `concurrency` loops drain without pausing while batches come back full, then poll every
+ * `pollIntervalMs`; `wake()` (called by in-process writers after a commit) starts the next step at once.
+ * Batches published at the same time may reach a queue in either order (as jobs of one queue may run
+ * concurrently anyway): consumers that need event order use the outbox `sequence`.
  */
 export class OutboxRelay {
   readonly #outbox: OutboxRepository;
@@ -82,12 +89,15 @@ export class OutboxRelay {
   readonly #batched: ReadonlySet<string>;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
+  readonly #concurrency: number;
   readonly #maxErrorBackoffMs: number;
   readonly #metrics: RelayMetrics | undefined;
   #running = false;
-  #loop: Promise<void> | undefined;
-  #wakeUp: (() => void) | undefined;
-  #woken = false;
+  #loops: Promise<void>[] = [];
+  /** Loops sleeping, each woken by its callback. */
+  readonly #sleepers = new Set<() => void>();
+  /** Bumped by `wake()`: a loop that saw it change during its step looks again instead of sleeping. */
+  #wakeups = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     const batchSize = opts.batchSize ?? 500;
@@ -96,6 +106,9 @@ export class OutboxRelay {
     }
     this.#batchSize = batchSize;
     this.#pollIntervalMs = opts.pollIntervalMs ?? 100;
+    const concurrency = opts.concurrency ?? 2;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8) throw new RangeError(`concurrency must be an integer from 1 to 8, got ${concurrency}`);
+    this.#concurrency = concurrency;
     this.#maxErrorBackoffMs = opts.maxErrorBackoffMs ?? 5_000;
     this.#outbox = new OutboxRepository(opts.db);
     this.#batched = new Set(opts.batchedQueues ?? []);
@@ -110,20 +123,20 @@ export class OutboxRelay {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loop = this.#run();
+    this.#loops = Array.from({ length: this.#concurrency }, () => this.#run());
   }
 
   /** Looks for new rows now instead of at the next poll. */
   wake(): void {
-    this.#woken = true;
-    this.#wakeUp?.();
+    this.#wakeups += 1;
+    for (const wakeUp of [...this.#sleepers]) wakeUp();
   }
 
   /** Finishes the batch in progress, stops the loop and closes the relay's queues. */
   async stop(): Promise<void> {
     this.#running = false;
     this.wake();
-    await this.#loop;
+    await Promise.all(this.#loops);
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
     this.#queues.clear();
   }
@@ -199,8 +212,8 @@ export class OutboxRelay {
     let failures = 0;
     while (this.#running) {
       let published = 0;
+      const wakeups = this.#wakeups;
       try {
-        this.#woken = false;
         published = await this.relayOnce();
         failures = 0;
       } catch (err) {
@@ -210,22 +223,24 @@ export class OutboxRelay {
         await this.#sleep(Math.min(this.#maxErrorBackoffMs, 100 * 2 ** Math.min(failures, 10)), false);
         continue;
       }
-      if (published < this.#batchSize && !this.#woken) await this.#sleep(this.#pollIntervalMs, true);
+      if (published < this.#batchSize && wakeups === this.#wakeups) await this.#sleep(this.#pollIntervalMs, true);
     }
   }
 
   /** Waits `ms`; `stop()` always ends the wait early, `wake()` only when `wakeable` (not during an error back-off). */
   #sleep(ms: number, wakeable: boolean): Promise<void> {
+    let wakeUp: (() => void) | undefined;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      this.#wakeUp = () => {
+      wakeUp = () => {
         if (wakeable || !this.#running) {
           clearTimeout(timer);
           resolve();
         }
       };
+      this.#sleepers.add(wakeUp);
     }).finally(() => {
-      this.#wakeUp = undefined;
+      if (wakeUp) this.#sleepers.delete(wakeUp);
     });
   }
 }
