@@ -160,7 +160,12 @@ describe.each(['postgres', 'pglite'] as const)('shopper accounts [%s]', (engine)
     expect(cancelled.status).toBe(200);
     const s = await statement(id, accessCode);
     expect(s.body.balance).toBe('0');
-    expect(s.body.history.data[0]).toMatchObject({ reason: 'spend_returned', amount: '1500' });
+    expect(s.body.history.data[0]).toMatchObject({ reason: 'spend_returned', amount: '1500', checkoutId: co.body.id });
+    // The store's webhook says which of its checkouts gave the balance back.
+    const returned = await sql<{ payload: { reason: string; checkoutId: string | null; storeId: string | null } }>`
+      SELECT payload FROM outbox WHERE event_type = 'shopper.balance_credited' AND payload->>'reason' = 'spend_returned'
+         AND payload->>'accountId' = ${id}`.execute(h.runtime.db.kysely);
+    expect(returned.rows.map((r) => r.payload)).toEqual([expect.objectContaining({ checkoutId: co.body.id, storeId: co.body.storeId })]);
     await expectLedgerBalanced();
   });
 

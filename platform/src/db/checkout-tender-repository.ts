@@ -35,8 +35,8 @@ export interface TenderSource {
     checkout: Checkout,
     now: Date,
   ): Promise<{ readonly availableMinor: bigint; take(amountMinor: bigint): Promise<void> }>;
-  /** Returns a released tender's `amountMinor` to the source, inside `trx`. */
-  giveBack(trx: Kysely<DB>, sourceId: string, amountMinor: bigint, now: Date): Promise<void>;
+  /** Returns a released tender's `amountMinor`, held for `checkout`, to the source, inside `trx`. */
+  giveBack(trx: Kysely<DB>, sourceId: string, amountMinor: bigint, now: Date, checkout: { readonly id: CheckoutId; readonly storeId: StoreId }): Promise<void>;
 }
 
 /** A stored tender. */
@@ -183,6 +183,7 @@ export class CheckoutTenderRepository {
         .selectFrom('checkout_tenders')
         .innerJoin('checkouts', 'checkouts.id', 'checkout_tenders.checkout_id')
         .selectAll('checkout_tenders')
+        .select('checkouts.store_id')
         .where('checkout_tenders.status', '=', 'held')
         .where('checkouts.status', 'in', ['expired', 'cancelled', 'invalid']);
       if (onlyCheckoutId !== undefined) query = query.where('checkout_tenders.checkout_id', '=', onlyCheckoutId);
@@ -190,7 +191,7 @@ export class CheckoutTenderRepository {
       const released: TenderRecord[] = [];
       for (const row of rows) {
         const tender = tenderFromRow(row);
-        await this.#source(tender.kind).giveBack(trx, tender.sourceId, tender.amountMinor, now);
+        await this.#source(tender.kind).giveBack(trx, tender.sourceId, tender.amountMinor, now, { id: tender.checkoutId, storeId: row.store_id as StoreId });
         await trx.updateTable('checkout_tenders').set({ status: 'released', updated_at: now }).where('id', '=', row.id).execute();
         released.push({ ...tender, status: 'released', updatedAt: now });
       }

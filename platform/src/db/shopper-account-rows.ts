@@ -124,12 +124,12 @@ export function shopperBalanceTenderSource(deps: { readonly db: Database; readon
         },
       };
     },
-    async giveBack(trx, sourceId, amountMinor, now) {
+    async giveBack(trx, sourceId, amountMinor, now, checkout) {
       const { account } = await lockShopperAccount(trx, sourceId as ShopperAccountId);
-      const m = meta('shopper_balance_hold_release', account.id, undefined, now);
+      const m = meta('shopper_balance_hold_release', account.id, checkout.id, now);
       await appendPostings(trx, [balanceHoldReleasePosting({ meta: m, accountId: account.id, currency: account.currency, amountMinor })]);
       await outbox.append(trx, [
-        shopperBalanceMessage({ accountId: account.id, reason: 'spend_returned', amountMinor, currency: account.currency, checkoutId: null, storeId: null, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }),
+        shopperBalanceMessage({ accountId: account.id, reason: 'spend_returned', amountMinor, currency: account.currency, checkoutId: checkout.id, storeId: checkout.storeId, postingId: m.postingId, occurredAt: now, dedupeKey: m.dedupeKey }),
       ]);
     },
   };
