@@ -15,6 +15,7 @@ import { jsonText, type Database } from '@coinstile/platform';
 import { sql } from 'kysely';
 import { batchKysely, type PayoutBatchesTable } from './payout-batch-schema';
 import { movePayouts, type PayoutMoveRequest } from './payout-transitions';
+import { ClaimProgress } from './claim-progress';
 import { pooledRandomSource } from './pooled-random-source';
 
 /** What routing sees of a due payout. */
@@ -60,6 +61,12 @@ export interface BatchSubmitOutcome {
   readonly error?: string;
 }
 
+/** A due payout picked for a batch. */
+interface Candidate {
+  readonly payoutId: string;
+  readonly amountMinor: bigint;
+}
+
 type StoredAccount = { kind?: unknown; iban?: unknown; bic?: unknown; holderName?: unknown };
 
 /** The IBAN account of a store, or why it cannot be paid by credit transfer. */
@@ -90,10 +97,11 @@ const accountKindOf = (stored: unknown): string => {
  * provider; then moves every payout with compare-and-set (`payout-transitions.ts`), booking the ledger
  * and writing the outbox event in the same transaction.
  *
- * Never paid twice: a payout is claimed into a batch with `UPDATE … WHERE status = 'scheduled' AND
- * batch_id IS NULL` over rows locked `FOR UPDATE SKIP LOCKED`, so concurrent batchers claim disjoint
- * sets, and `payout_batch_items (payout_id, attempt)` is unique; it leaves the batch only through an
- * explicit operator retry after it failed or was returned. A batch is submitted under a lease, and
+ * Never paid twice: a payout is claimed into a batch by inserting its `payout_batch_items` row, and
+ * `payout_batch_items (payout_id, attempt)` is unique, so concurrent batchers claim disjoint sets (the
+ * `payouts` row is written once, when the batch sends it, with the batch id and provider); only the
+ * batch holding its current attempt can move it, and it gets a new attempt (free for a new batch) only
+ * through an explicit operator retry after it failed or was returned. A batch is submitted under a lease, and
  * providers are idempotent per batch and payout, so a crash mid-submission resubmits the same batch.
  */
 export class PayoutBatcher {
@@ -113,6 +121,10 @@ export class PayoutBatcher {
 
   /** Batches every due payout (up to `maxCandidates`); returns the new batch ids. */
   async createBatches(): Promise<PayoutBatchId[]> {
+    return this.#createBatches(() => undefined);
+  }
+
+  async #createBatches(onBatchCreated: () => void): Promise<PayoutBatchId[]> {
     const { db, clock } = this.options;
     const now = clock.now();
     const due = await batchKysely(db)
@@ -122,6 +134,14 @@ export class PayoutBatcher {
       .where('payouts.status', '=', 'scheduled')
       .where('payouts.batch_id', 'is', null)
       .where('payouts.due_at', '<=', now)
+      // Not claimed yet: its current attempt is in no batch.
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('payout_batch_items as i').select('i.payout_id').whereRef('i.payout_id', '=', 'payouts.id').whereRef('i.attempt', '=', 'payouts.attempt'),
+          ),
+        ),
+      )
       // Only verified stores are paid: a suspended store's payouts wait, scheduled, until it is active again.
       .where('stores.status', '=', 'active')
       .orderBy('payouts.due_at')
@@ -129,7 +149,7 @@ export class PayoutBatcher {
       .execute();
 
     const refusals: PayoutMoveRequest[] = [];
-    const groups = new Map<string, { provider: string; currency: string; ids: string[] }>();
+    const groups = new Map<string, { provider: string; currency: string; candidates: Candidate[] }>();
     for (const row of due) {
       const checked = creditTransferAccount(row.payout_account);
       if ('refusal' in checked) {
@@ -146,40 +166,38 @@ export class PayoutBatcher {
       if (!this.#providers.has(provider)) throw new RangeError(`Payout route chose unknown provider ${provider}`);
       const key = `${provider}\u0000${row.currency}`;
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = { provider, currency: row.currency, ids: [] }));
-      group.ids.push(row.id);
+      if (!group) groups.set(key, (group = { provider, currency: row.currency, candidates: [] }));
+      group.candidates.push({ payoutId: row.id, amountMinor: BigInt(row.amount_minor) });
     }
     if (refusals.length > 0) await db.transaction((trx) => movePayouts(trx, this.options, 'refuse', refusals, { onlyInBatch: null }));
 
     const created: PayoutBatchId[] = [];
     const size = this.options.maxBatchSize ?? 5000;
     for (const group of groups.values()) {
-      for (let i = 0; i < group.ids.length; i += size) {
-        const batchId = await this.#claim(group.provider, group.currency, group.ids.slice(i, i + size), now);
-        if (batchId !== null) created.push(batchId);
+      for (let i = 0; i < group.candidates.length; i += size) {
+        const batchId = await this.#claim(group.provider, group.currency, group.candidates.slice(i, i + size), now);
+        if (batchId === null) continue;
+        created.push(batchId);
+        onBatchCreated();
       }
     }
     return created;
   }
 
-  async #claim(provider: string, currency: string, ids: string[], now: Date): Promise<PayoutBatchId | null> {
+  /**
+   * Claims `candidates` into a new batch: one `payout_batch_items` row per payout attempt, nothing
+   * written to `payouts` (the send writes the row once). `UNIQUE (payout_id, attempt)` decides: a
+   * payout another batcher claimed first is skipped (`ON CONFLICT DO NOTHING`; a claim still in flight
+   * is waited for), so concurrent batchers claim disjoint sets. Rows are inserted in id order, so two
+   * claims never wait on each other in a cycle.
+   */
+  async #claim(provider: string, currency: string, candidates: readonly Candidate[], now: Date): Promise<PayoutBatchId | null> {
     const batchId = nextId('pb', this.options.clock, this.options.random);
+    const expectedTotal = candidates.reduce((sum, c) => sum + c.amountMinor, 0n);
     return this.options.db.transaction(async (trx) => {
-      // Lock the free rows first (they cannot change until commit), then update them by primary key
-      // alone, which stays an index scan even before the table has statistics.
-      const claimed = await sql<{ id: string; amount_minor: string; attempt: number }>`
-        WITH free AS MATERIALIZED (
-          SELECT p.id FROM unnest(${ids}::text[]) AS wanted(id) JOIN payouts AS p ON p.id = wanted.id
-          JOIN stores AS s ON s.id = p.store_id
-          WHERE p.status = 'scheduled' AND p.batch_id IS NULL AND s.status = 'active'
-          FOR UPDATE OF p SKIP LOCKED
-        )
-        UPDATE payouts AS p SET batch_id = ${batchId}, provider = ${provider}, updated_at = ${now}
-        WHERE p.id = ANY(ARRAY(SELECT id FROM free))
-        RETURNING p.id, p.amount_minor::text AS amount_minor, p.attempt`.execute(trx);
-      if (claimed.rows.length === 0) return null;
-      const total = claimed.rows.reduce((sum, r) => sum + BigInt(r.amount_minor), 0n);
       const db = batchKysely(trx);
+      // The batch row comes first (items reference it), sized for every candidate; corrected below when
+      // another batcher, a refusal or a suspension took some of them in the meantime.
       await db
         .insertInto('payout_batches')
         .values({
@@ -187,8 +205,8 @@ export class PayoutBatcher {
           provider,
           currency,
           status: 'pending',
-          payout_count: claimed.rows.length,
-          total_minor: total.toString(),
+          payout_count: candidates.length,
+          total_minor: expectedTotal.toString(),
           submit_attempts: 0,
           next_attempt_at: now,
           last_error: null,
@@ -197,21 +215,43 @@ export class PayoutBatcher {
           updated_at: now,
         })
         .execute();
-      await sql`
+      const claimed = await sql<{ amount_minor: string }>`
         INSERT INTO payout_batch_items (batch_id, payout_id, attempt, amount_minor, outcome, provider_reference)
-        SELECT ${batchId}, p.id, p.attempt, p.amount_minor, 'pending', NULL FROM payouts AS p WHERE p.batch_id = ${batchId}`.execute(trx);
+        SELECT ${batchId}, p.id, p.attempt, p.amount_minor, 'pending', NULL
+        FROM payouts AS p JOIN stores AS s ON s.id = p.store_id
+        WHERE p.id = ANY(${candidates.map((c) => c.payoutId)}::text[]) AND p.status = 'scheduled' AND s.status = 'active'
+        ORDER BY p.id
+        ON CONFLICT (payout_id, attempt) DO NOTHING
+        RETURNING amount_minor::text AS amount_minor`.execute(trx);
+      if (claimed.rows.length === 0) {
+        await db.deleteFrom('payout_batches').where('id', '=', batchId).execute();
+        return null;
+      }
+      const total = claimed.rows.reduce((sum, r) => sum + BigInt(r.amount_minor), 0n);
+      if (claimed.rows.length === candidates.length && total === expectedTotal) return batchId;
+      await db.updateTable('payout_batches').set({ payout_count: claimed.rows.length, total_minor: total.toString() }).where('id', '=', batchId).execute();
       return batchId;
     });
   }
 
   /** Submits pending batches whose time has come, `submitConcurrency` at a time, until none is left. */
   async submitDue(): Promise<BatchSubmitOutcome[]> {
+    return this.#submitDue(null);
+  }
+
+  /** `submitDue`; while `claims` is still creating batches, a worker with nothing to lease waits for the next one. */
+  async #submitDue(claims: ClaimProgress | null): Promise<BatchSubmitOutcome[]> {
     const outcomes: BatchSubmitOutcome[] = [];
     const worker = async () => {
       for (;;) {
+        const seen = claims?.generation;
         const batch = await this.#leaseNext();
-        if (!batch) return;
-        outcomes.push(await this.#submit(batch));
+        if (batch) {
+          outcomes.push(await this.#submit(batch));
+          continue;
+        }
+        if (claims === null || claims.finished) return;
+        await claims.changedSince(seen ?? 0);
       }
     };
     await Promise.all(Array.from({ length: this.options.submitConcurrency ?? 2 }, worker));
@@ -239,12 +279,24 @@ export class PayoutBatcher {
       .innerJoin('payouts', 'payouts.id', 'payout_batch_items.payout_id')
       .innerJoin('stores', 'stores.id', 'payouts.store_id')
       .innerJoin('checkouts', 'checkouts.id', 'payouts.checkout_id')
-      .select(['payouts.id', 'payouts.store_id', 'payouts.currency', 'payout_batch_items.amount_minor', 'stores.payout_account', 'checkouts.order_id'])
+      .select([
+        'payouts.id',
+        'payouts.store_id',
+        'payouts.currency',
+        'payouts.status',
+        'payouts.attempt',
+        'payout_batch_items.attempt as item_attempt',
+        'payout_batch_items.amount_minor',
+        'stores.payout_account',
+        'checkouts.order_id',
+      ])
       .where('payout_batch_items.batch_id', '=', batchId)
       .orderBy('payouts.id')
       .execute();
     const instructions: PayoutInstruction[] = [];
     for (const item of items) {
+      // Only the attempt this batch claimed, still waiting to be sent, goes to the provider.
+      if (item.status !== 'scheduled' || item.attempt !== item.item_attempt) continue;
       const checked = creditTransferAccount(item.payout_account);
       if ('refusal' in checked) continue; // changed since batching: the provider answers nothing, refused below
       instructions.push({
@@ -382,11 +434,17 @@ export class PayoutBatcher {
     return moved;
   }
 
-  /** One full round: batch what is due, submit what is pending, poll what is sent. */
+  /**
+   * One full round: batch what is due, submit what is pending, poll what is sent. Submission starts as
+   * soon as the first batch is claimed, beside the claims of the next ones.
+   */
   async runOnce(): Promise<{ batches: number; submitted: BatchSubmitOutcome[]; polled: number }> {
-    const batches = await this.createBatches();
-    const submitted = await this.submitDue();
+    const claims = new ClaimProgress();
+    const creating = this.#createBatches(() => claims.advance()).finally(() => claims.finish());
+    const [created, submitting] = await Promise.allSettled([creating, this.#submitDue(claims)]);
+    if (created.status === 'rejected') throw created.reason;
+    if (submitting.status === 'rejected') throw submitting.reason;
     const polled = await this.pollSent();
-    return { batches: batches.length, submitted, polled };
+    return { batches: created.value.length, submitted: submitting.value, polled };
   }
 }

@@ -16,7 +16,7 @@ import {
 } from '@coinstile/core';
 import type { DB } from '@coinstile/platform';
 import { sql, type Kysely } from 'kysely';
-import { appendPostings, jsonText, toJsonValue } from '@coinstile/platform';
+import { appendPostings, jsonText } from '@coinstile/platform';
 import { batchKysely } from './payout-batch-schema';
 
 /**
@@ -128,8 +128,10 @@ interface MovedRow {
 
 /**
  * Moves payouts inside the caller's transaction `trx`: a compare-and-set per row on its current status
- * (and on `onlyInBatch` when given, so a batch only moves its own items; `null` for payouts in no
- * batch, so a refusal can never touch a payout another batcher has just claimed), then for exactly the rows that
+ * (and on `onlyInBatch` when given: a batch id moves only payouts whose current attempt is an item of
+ * that batch, and records the batch and its provider on the row; `null` moves only payouts whose current
+ * attempt is in no batch, under a lock that waits for claims in flight, so a refusal can never touch a
+ * payout another batcher has just claimed), then for exactly the rows that
  * moved the matching ledger posting, the outbox event and, for failures and returns, an operator notice.
  * Rows in another status are left alone and absent from the result: a move repeated after a crash, or
  * racing another worker, happens once.
@@ -141,6 +143,12 @@ export async function movePayouts(
   requests: readonly PayoutMoveRequest[],
   opts: { onlyInBatch?: string | null } = {},
 ): Promise<MovedPayout[]> {
+  if (opts.onlyInBatch === null && requests.length > 0) {
+    // Moving payouts that are in no batch: wait for every claim in flight and keep new ones out until
+    // commit, so the item check (a statement after the lock, so a snapshot taken after it) sees every
+    // claim and a payout being claimed is never moved beside its batch. Such moves are rare (refusals).
+    await sql`LOCK TABLE payout_batch_items IN SHARE MODE`.execute(trx);
+  }
   const moved: MovedPayout[] = [];
   for (let i = 0; i < requests.length; i += CHUNK) {
     moved.push(...(await moveChunk(trx, deps, move, requests.slice(i, i + CHUNK), opts.onlyInBatch)));
@@ -161,20 +169,46 @@ async function moveChunk(
   const ids = requests.map((r) => r.payoutId);
   const refs = requests.map((r) => r.providerReference ?? null);
   const reasons = requests.map((r) => r.failureReason ?? null);
-  const batchFilter = onlyInBatch === undefined ? sql`` : onlyInBatch === null ? sql`AND p.batch_id IS NULL` : sql`AND p.batch_id = ${onlyInBatch}`;
+  // A payout's batch is the one holding an item for its current attempt (the claim writes only that item).
+  const batchFilter =
+    onlyInBatch === undefined
+      ? sql``
+      : onlyInBatch === null
+        ? sql`AND NOT EXISTS (SELECT 1 FROM payout_batch_items AS i WHERE i.payout_id = p.id AND i.attempt = p.attempt)`
+        : sql`AND EXISTS (SELECT 1 FROM payout_batch_items AS i WHERE i.batch_id = ${onlyInBatch} AND i.payout_id = p.id AND i.attempt = p.attempt)`;
+  // The row learns its batch and provider when the batch moves it (claiming did not touch it).
+  const batchColumns =
+    typeof onlyInBatch === 'string'
+      ? sql`batch_id = ${onlyInBatch}, provider = (SELECT b.provider FROM payout_batches AS b WHERE b.id = ${onlyInBatch}),`
+      : sql``;
   const set =
     move === 'retry'
       ? sql`status = 'scheduled', attempt = p.attempt + 1, batch_id = NULL, provider = NULL, provider_reference = NULL,
             failure_reason = NULL, sent_at = NULL, paid_at = NULL, failed_at = NULL, returned_at = NULL, due_at = ${now}`
-      : sql`status = ${to}, ${sql.id(`${to}_at`)} = ${now},
+      : sql`status = ${to}, ${sql.id(`${to}_at`)} = ${now}, ${batchColumns}
             provider_reference = COALESCE(v.ref, p.provider_reference),
             failure_reason = COALESCE(v.reason, p.failure_reason)`;
+  // The outbox event is written by the same statement, from the moved rows: one `PayoutStatusEvent` per
+  // row, as `toJsonValue` would write it (amount as a decimal string, `occurredAt` in ISO 8601), built
+  // by PostgreSQL instead of sent to it as a document.
   const result = await sql<MovedRow>`
-    UPDATE payouts AS p SET ${set}, updated_at = ${now}
-    FROM (SELECT unnest(${ids}::text[]) AS id, unnest(${refs}::text[]) AS ref, unnest(${reasons}::text[]) AS reason) AS v
-    WHERE p.id = ANY(${ids}::text[]) AND p.id = v.id AND p.status = ANY(${[...from]}::text[]) ${batchFilter}
-    RETURNING p.id, p.store_id, p.checkout_id, p.currency, p.amount_minor::text AS amount_minor, p.attempt, p.batch_id,
-              p.provider, p.provider_reference, p.failure_reason`.execute(trx);
+    WITH moved AS (
+      UPDATE payouts AS p SET ${set}, updated_at = ${now}
+      FROM (SELECT unnest(${ids}::text[]) AS id, unnest(${refs}::text[]) AS ref, unnest(${reasons}::text[]) AS reason) AS v
+      WHERE p.id = ANY(${ids}::text[]) AND p.id = v.id AND p.status = ANY(${[...from]}::text[]) ${batchFilter}
+      RETURNING p.id, p.store_id, p.checkout_id, p.currency, p.amount_minor::text AS amount_minor, p.attempt, p.batch_id,
+                p.provider, p.provider_reference, p.failure_reason
+    ), announced AS (
+      INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload)
+      SELECT m.id || ${`:${event}:`} || m.attempt, ${event}, 'payout', m.id,
+             jsonb_build_object('type', ${event}::text, 'payoutId', m.id, 'storeId', m.store_id, 'checkoutId', m.checkout_id,
+                                'status', ${to}::text, 'amountMinor', m.amount_minor, 'currency', m.currency, 'attempt', m.attempt,
+                                'batchId', m.batch_id, 'provider', m.provider, 'providerReference', m.provider_reference,
+                                'failureReason', m.failure_reason, 'occurredAt', ${now.toISOString()}::text)
+      FROM moved AS m
+      ON CONFLICT (event_id) DO NOTHING
+    )
+    SELECT * FROM moved`.execute(trx);
 
   const rows: MovedPayout[] = result.rows.map((r) => ({
     payoutId: r.id as PayoutId,
@@ -196,33 +230,6 @@ async function moveChunk(
     if (posting !== null) postings.push(posting);
   }
   await appendPostings(trx, postings);
-
-  // One JSON document for the whole chunk, parsed once by PostgreSQL: no per-payload escaping in an array.
-  const events = JSON.stringify(
-    rows.map((row) => {
-      const payload: PayoutStatusEvent = {
-        type: event,
-        payoutId: row.payoutId,
-        storeId: row.storeId,
-        checkoutId: row.checkoutId,
-        status: to,
-        amountMinor: row.amountMinor,
-        currency: row.currency,
-        attempt: row.attempt,
-        batchId: row.batchId,
-        provider: row.provider,
-        providerReference: row.providerReference,
-        failureReason: row.failureReason,
-        occurredAt: now,
-      };
-      return { event_id: payoutStatusEventId(row.payoutId, event, row.attempt), aggregate_id: row.payoutId, payload: toJsonValue(payload) };
-    }),
-  );
-  await sql`
-    INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload)
-    SELECT e.event_id, ${event}, 'payout', e.aggregate_id, e.payload
-    FROM jsonb_to_recordset(${events}::jsonb) AS e(event_id text, aggregate_id text, payload jsonb)
-    ON CONFLICT (event_id) DO NOTHING`.execute(trx);
 
   if (notice) {
     await batchKysely(trx)

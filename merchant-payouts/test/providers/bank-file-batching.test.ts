@@ -87,8 +87,28 @@ describe('payout batching into pain.001 bank files (real Postgres)', () => {
     for (const p of payouts) expect((await statusOf(db, p.payoutId)).status).toBe('sent');
     const eurTotal = payouts.filter((p) => p.currency === 'EUR').reduce((s, p) => s + p.amountMinor, 0n);
     expect(await ledgerBalance(db, payoutsInTransit(), 'EUR')).toBe(-eurTotal);
-    const events = await db.kysely.selectFrom('outbox').select(['event_id', 'event_type']).where('event_type', '=', 'payout.sent').execute();
+    const events = await db.kysely.selectFrom('outbox').select(['event_id', 'event_type', 'payload']).where('event_type', '=', 'payout.sent').execute();
     expect(events).toHaveLength(payouts.length);
+    // The payload is a PayoutStatusEvent as toJsonValue writes it (amounts as decimal strings, ISO times).
+    const first = payouts[0]!;
+    const firstRow = await batchKysely(db).selectFrom('payouts').selectAll().where('id', '=', first.payoutId).executeTakeFirstOrThrow();
+    expect(events.find((e) => e.event_id === `${first.payoutId}:payout.sent:1`)?.payload).toEqual({
+      type: 'payout.sent',
+      payoutId: first.payoutId,
+      storeId: eurStore,
+      checkoutId: firstRow.checkout_id,
+      status: 'sent',
+      amountMinor: String(firstRow.amount_minor),
+      currency: 'EUR',
+      attempt: 1,
+      batchId: firstRow.batch_id,
+      provider: 'bank_file',
+      providerReference: firstRow.provider_reference,
+      failureReason: null,
+      occurredAt: clock.now().toISOString(),
+    });
+    expect(firstRow.batch_id).toMatch(/^pb_/);
+    expect(firstRow.provider_reference).not.toBeNull();
 
     const report = await reconcilePayouts(db, { bankFileDirectory: directory });
     expect(report.discrepancies).toEqual([]);
@@ -123,6 +143,30 @@ describe('payout batching into pain.001 bank files (real Postgres)', () => {
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     const batches = await batchKysely(db).selectFrom('payout_batches').select(['status', 'payout_count']).execute();
     expect(batches.every((b) => b.status === 'submitted' && b.payout_count <= 7)).toBe(true);
+    expect((await reconcilePayouts(db, { bankFileDirectory: directory })).discrepancies).toEqual([]);
+  });
+
+  test('concurrent rounds, each submitting beside its own claims: every payout in exactly one batch, file, posting and event', async () => {
+    const { db, clock, directory, batcher } = await setup('concurrent-rounds');
+    const stores = [await storeWith(db, 'EUR'), await storeWith(db, 'USD')];
+    const ids: string[] = [];
+    for (let i = 0; i < 80; i++) ids.push((await scheduledPayout(db, clock, stores[i % 2]!, i % 2 === 0 ? 'EUR' : 'USD', 2000n + BigInt(i))).payoutId);
+    const rounds = await Promise.all(Array.from({ length: 3 }, () => batcher({ maxBatchSize: 6, submitConcurrency: 2 }).runOnce()));
+    expect(rounds.flatMap((r) => r.submitted).reduce((n, s) => n + s.sent, 0)).toBe(80);
+    const seen = new Map<string, number>();
+    for (const f of readdirSync(directory).filter((f) => f.endsWith('.pain001.xml'))) {
+      for (const t of readPain001(readFileSync(join(directory, f), 'utf8')).transfers) seen.set(t.payoutId, (seen.get(t.payoutId) ?? 0) + 1);
+    }
+    expect([...seen.keys()].sort()).toEqual([...ids].sort());
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    for (const id of ids) expect((await statusOf(db, id)).status).toBe('sent');
+    const postings = await db.kysely.selectFrom('ledger_postings').select('payout_id').where('kind', '=', 'payout_scheduled').execute();
+    expect(postings.map((p) => p.payout_id).sort()).toEqual([...ids].sort());
+    const events = await db.kysely.selectFrom('outbox').select('aggregate_id').where('event_type', '=', 'payout.sent').execute();
+    expect(events.map((e) => e.aggregate_id).sort()).toEqual([...ids].sort());
+    const batches = await batchKysely(db).selectFrom('payout_batches').select(['status', 'payout_count']).execute();
+    expect(batches.every((b) => b.status === 'submitted' && b.payout_count > 0 && b.payout_count <= 6)).toBe(true);
+    expect(batches.reduce((n, b) => n + b.payout_count, 0)).toBe(80);
     expect((await reconcilePayouts(db, { bankFileDirectory: directory })).discrepancies).toEqual([]);
   });
 

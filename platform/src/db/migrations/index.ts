@@ -11,6 +11,7 @@ import { storeUsers } from './0014-store-users';
 import { shopperAccounts } from './0016-shopper-accounts';
 import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
 import { refundCredit } from './0019-refund-credit';
+import { payoutClaimByItem } from './0020-payout-claim-by-item';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0016-shopper-accounts': shopperAccounts,
   '0018-ledger-balance-per-statement': ledgerBalancePerStatement,
   '0019-refund-credit': refundCredit,
+  '0020-payout-claim-by-item': payoutClaimByItem,
 };
