@@ -39,7 +39,7 @@ export interface GatewayServicesOptions {
   readonly quoteSigningKey?: string | Buffer;
   /** scrypt cost of voucher PIN hashes (tests lower it). */
   readonly pinHashCost?: PinHashCost;
-  /** Wrong voucher PINs allowed per client IP / per checkout or POS store, per window. */
+  /** Wrong voucher PINs allowed per client IP / per checkout or POS store, per window; overrides the config's `PIN_ATTEMPT*`. */
   readonly pinAttemptLimits?: Partial<PinAttemptLimits>;
 }
 
@@ -76,7 +76,7 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     random,
     checkouts,
     hasher: new PinHasher(await instanceSecret(db, 'voucher-pin-lookup', random), options.pinHashCost),
-    attempts: new PinAttemptLimiter(limiterRedis, options.pinAttemptLimits),
+    attempts: new PinAttemptLimiter(limiterRedis, { ...config.pinAttempts, ...options.pinAttemptLimits }),
   });
   return {
     stores,

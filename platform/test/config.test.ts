@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       fxSourceUrls: {},
       webhookAllowPrivate: false,
       shutdownTimeoutMs: 25_000,
+      pinAttempts: { perIp: 20, perSubject: 10, windowMs: 900_000 },
     });
   });
 
@@ -68,6 +69,9 @@ describe('loadConfig', () => {
       FX_STATIC_RATES: 'BTC-USD=60000,LTC-USD=80.5',
       WEBHOOK_ALLOW_PRIVATE: 'false',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      PIN_ATTEMPTS_PER_IP: '50',
+      PIN_ATTEMPTS_PER_SUBJECT: '5',
+      PIN_ATTEMPT_WINDOW_S: '600',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -85,6 +89,7 @@ describe('loadConfig', () => {
       ],
       webhookAllowPrivate: false,
       shutdownTimeoutMs: 10_000,
+      pinAttempts: { perIp: 50, perSubject: 5, windowMs: 600_000 },
     });
   });
 
@@ -120,6 +125,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['NODE_ENV', 'staging', 'NODE_ENV: must be one of development, production, test, got "staging"'],
     ['SHUTDOWN_TIMEOUT_MS', '5s', 'SHUTDOWN_TIMEOUT_MS: must be an integer from 100 to 600000, got "5s"'],
+    ['PIN_ATTEMPTS_PER_IP', '0', 'PIN_ATTEMPTS_PER_IP: must be an integer from 1 to 10000, got "0"'],
+    ['PIN_ATTEMPTS_PER_SUBJECT', 'ten', 'PIN_ATTEMPTS_PER_SUBJECT: must be an integer from 1 to 10000, got "ten"'],
+    ['PIN_ATTEMPT_WINDOW_S', '86401', 'PIN_ATTEMPT_WINDOW_S: must be an integer from 1 to 86400, got "86401"'],
   ])('%s=%j gives exactly its own line', (variable, value, line) => {
     expect(problemLines({ [variable]: value })).toEqual([line]);
   });

@@ -50,6 +50,8 @@ export interface Config {
   /** Lets webhooks reach loopback and private addresses: development and tests only. */
   readonly webhookAllowPrivate: boolean;
   readonly shutdownTimeoutMs: number;
+  /** Wrong voucher PINs allowed per client IP, and per checkout or POS store, in each window (brute-force limits). */
+  readonly pinAttempts: { readonly perIp: number; readonly perSubject: number; readonly windowMs: number };
 }
 
 /** Variables whose value is never echoed in an error line. */
@@ -197,6 +199,9 @@ export const configSchema = z
     FX_SOURCE_URLS: variable(fxSourceUrls),
     WEBHOOK_ALLOW_PRIVATE: variable(boolean),
     SHUTDOWN_TIMEOUT_MS: variable(integer(100, 600_000)),
+    PIN_ATTEMPTS_PER_IP: variable(integer(1, 10_000)),
+    PIN_ATTEMPTS_PER_SUBJECT: variable(integer(1, 10_000)),
+    PIN_ATTEMPT_WINDOW_S: variable(integer(1, 86_400)),
   })
   .superRefine((env, ctx) => {
     // Demo rates and webhooks into private networks are conveniences that must not reach production.
@@ -231,5 +236,10 @@ export const configSchema = z
       fxSourceUrls: env.FX_SOURCE_URLS ?? {},
       webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE ?? false,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 25_000,
+      pinAttempts: {
+        perIp: env.PIN_ATTEMPTS_PER_IP ?? 20,
+        perSubject: env.PIN_ATTEMPTS_PER_SUBJECT ?? 10,
+        windowMs: (env.PIN_ATTEMPT_WINDOW_S ?? 900) * 1000,
+      },
     };
   });
