@@ -162,16 +162,19 @@ export class SettlementProcessor {
         price_minor: priceMinor.toString(),
         fee_minor: mallFeeMinor(priceMinor, r.fee_bps, BigInt(r.fee_fixed_minor)).toString(),
         escrow: r.escrow,
-        released_at: now,
       };
     });
-    const inserted = await db
-      .insertInto('order_releases')
-      .values(releaseRows)
-      .onConflict((oc) => oc.column('checkout_id').doNothing())
-      .returning('checkout_id')
-      .execute();
-    const newlyReleased = new Set(inserted.map((r) => r.checkout_id));
+    // Bulk rows travel as one JSON document per statement (a batch is hundreds of rows): one bind
+    // parameter instead of one per column and row. Inserted in checkout-id order (the lock order).
+    const inserted = await sql<{ checkout_id: string }>`
+      INSERT INTO order_releases (checkout_id, store_id, event_id, currency, price_minor, fee_minor, escrow, released_at)
+      SELECT r.checkout_id, r.store_id, r.event_id, r.currency, r.price_minor, r.fee_minor, r.escrow, ${now}
+        FROM jsonb_to_recordset(${JSON.stringify(releaseRows)}::jsonb)
+          AS r(checkout_id text, store_id text, event_id text, currency text, price_minor bigint, fee_minor bigint, escrow boolean)
+       ORDER BY r.checkout_id
+      ON CONFLICT (checkout_id) DO NOTHING
+      RETURNING checkout_id`.execute(trx);
+    const newlyReleased = new Set(inserted.rows.map((r) => r.checkout_id));
     const messages: OutboxMessage[] = [];
     const released = settled.filter((r) => newlyReleased.has(r.id));
     if (released.length > 0) {
@@ -295,26 +298,28 @@ export class SettlementProcessor {
       status: r.escrow ? ('reserved' as const) : ('scheduled' as const),
       dueAt: r.escrow ? null : payoutDueAt(r.schedule, now),
     }));
-    const insertedPayouts = await db
-      .insertInto('payouts')
-      .values(
-        planned.map((p) => ({
-          id: p.payoutId,
-          store_id: p.release.storeId,
-          checkout_id: p.release.checkoutId,
-          amount_minor: (p.release.priceMinor - p.release.feeMinor).toString(),
-          fee_minor: p.release.feeMinor.toString(),
-          currency: p.release.currency,
-          status: p.status,
-          due_at: p.dueAt,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('checkout_id').doNothing())
-      .returning('checkout_id')
-      .execute();
-    const newlyPaid = new Set(insertedPayouts.map((r) => r.checkout_id));
+    const payoutRows = planned.map((p) => ({
+      id: p.payoutId,
+      store_id: p.release.storeId,
+      checkout_id: p.release.checkoutId,
+      amount_minor: (p.release.priceMinor - p.release.feeMinor).toString(),
+      fee_minor: p.release.feeMinor.toString(),
+      currency: p.release.currency,
+      status: p.status,
+      due_at: p.dueAt === null ? null : p.dueAt.toISOString(),
+    }));
+    const insertedPayouts =
+      payoutRows.length === 0
+        ? { rows: [] }
+        : await sql<{ checkout_id: string }>`
+            INSERT INTO payouts (id, store_id, checkout_id, amount_minor, fee_minor, currency, status, due_at, created_at, updated_at)
+            SELECT p.id, p.store_id, p.checkout_id, p.amount_minor, p.fee_minor, p.currency, p.status, p.due_at, ${now}, ${now}
+              FROM jsonb_to_recordset(${JSON.stringify(payoutRows)}::jsonb)
+                AS p(id text, store_id text, checkout_id text, amount_minor bigint, fee_minor bigint, currency text, status text, due_at timestamptz)
+             ORDER BY p.checkout_id
+            ON CONFLICT (checkout_id) DO NOTHING
+            RETURNING checkout_id`.execute(trx);
+    const newlyPaid = new Set(insertedPayouts.rows.map((r) => r.checkout_id));
     const thresholdStores = new Map<StoreId, bigint>();
     for (const p of planned) {
       if (!newlyPaid.has(p.release.checkoutId)) continue;

@@ -38,6 +38,11 @@ export class WebhookDispatcher {
   readonly #connections = new WebhookConnectionPool();
   /** Requests being sent (each holds one of `concurrency` slots). */
   readonly #inFlight = new Set<Promise<void>>();
+  /**
+   * Claimed deliveries waiting for a slot: claims run ahead of the requests by up to one full set of
+   * slots, so a freed slot takes its next delivery at once instead of after a claim query.
+   */
+  readonly #ready: ClaimedDelivery[] = [];
   /** Answered attempts being written. */
   readonly #recordings = new Set<Promise<void>>();
   readonly #successes: (PendingSuccess & { resolve(): void; reject(err: unknown): void })[] = [];
@@ -64,12 +69,17 @@ export class WebhookDispatcher {
     this.#wakeUp?.();
   }
 
-  /** Stops claiming and waits for the requests in flight to be recorded. */
+  /** Stops claiming and waits for the requests in flight to be recorded; claimed but unsent deliveries are let go. */
   async stop(): Promise<void> {
     this.#running = false;
     this.wake();
     await this.#loop;
     await Promise.all(this.#inFlight);
+    const unsent = this.#ready.splice(0);
+    if (unsent.length > 0) {
+      // Their leases would keep them from every dispatcher for a while; they were never attempted.
+      await this.opts.store.releaseClaims(unsent.map((d) => d.id)).catch((err: unknown) => this.opts.logger.warn({ err, count: unsent.length }, 'could not release claimed webhook deliveries; their leases will lapse'));
+    }
     await Promise.all(this.#recordings);
     this.#connections.close();
   }
@@ -83,8 +93,22 @@ export class WebhookDispatcher {
   }
 
   #claim(limit: number): Promise<ClaimedDelivery[]> {
-    // The lease outlives the request bound, so no other dispatcher sends the same delivery meanwhile.
-    return this.opts.store.claimDue(limit, this.policy.timeoutMs * 2 + 5_000, this.policy.headOfLineAttempts);
+    // The lease outlives a wait for a slot (behind at most `concurrency` requests, each bounded by the
+    // timeout) plus the request's own bound, so no other dispatcher sends the same delivery meanwhile.
+    return this.opts.store.claimDue(limit, this.policy.timeoutMs * 3 + 5_000, this.policy.headOfLineAttempts);
+  }
+
+  /** Sends claimed deliveries while slots are free; each finished request starts the next at once. */
+  #startSends(): void {
+    while (this.#running && this.#ready.length > 0 && this.#inFlight.size < this.#concurrency) {
+      const delivery = this.#ready.shift()!;
+      const p: Promise<void> = this.#deliver(delivery).finally(() => {
+        this.#inFlight.delete(p);
+        this.#startSends();
+        this.wake();
+      });
+      this.#inFlight.add(p);
+    }
   }
 
   async #deliver(delivery: ClaimedDelivery): Promise<void> {
@@ -161,13 +185,14 @@ export class WebhookDispatcher {
     let failures = 0;
     while (this.#running) {
       this.#woken = false;
-      const free = this.#concurrency - this.#inFlight.size;
+      // Room for the free slots and one full set of claimed deliveries waiting for slots.
+      const room = 2 * this.#concurrency - this.#inFlight.size - this.#ready.length;
       let claimed: ClaimedDelivery[] = [];
-      // Claim when a quarter of the slots are free (or none is busy): a claim query per finished request
+      // Claim when a quarter of the room is free (or nothing is busy): a claim query per finished request
       // would cost more than the requests under a burst.
-      if (free >= Math.ceil(this.#concurrency / 4) || (free > 0 && this.#inFlight.size === 0)) {
+      if (room >= Math.ceil(this.#concurrency / 4) || (room > 0 && this.#inFlight.size === 0 && this.#ready.length === 0)) {
         try {
-          claimed = await this.#claim(free);
+          claimed = await this.#claim(room);
           failures = 0;
         } catch (err) {
           failures += 1;
@@ -175,17 +200,11 @@ export class WebhookDispatcher {
           await this.#sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
           continue;
         }
-        for (const delivery of claimed) {
-          const p: Promise<void> = this.#deliver(delivery).finally(() => {
-            this.#inFlight.delete(p);
-            this.wake();
-          });
-          this.#inFlight.add(p);
-        }
+        this.#ready.push(...claimed);
+        this.#startSends();
       }
       if (claimed.length === 0 && !this.#woken) await this.#sleep(this.#pollIntervalMs);
-      else if (claimed.length < free && !this.#woken) await this.#sleep(Math.min(50, this.#pollIntervalMs));
-      else if (free <= 0) await this.#sleep(this.#pollIntervalMs);
+      else if (claimed.length < room && !this.#woken) await this.#sleep(Math.min(50, this.#pollIntervalMs));
     }
   }
 

@@ -162,6 +162,32 @@ describe('webhook delivery (Postgres-driven)', () => {
     expect((await k.selectFrom('webhook_endpoints').select('consecutive_failures').where('id', '=', view.id).executeTakeFirstOrThrow()).consecutive_failures).toBe(0);
   });
 
+  test('claims run ahead of the requests by at most one set of slots; stopping lets the unsent ones go at once', async () => {
+    const clock = new ManualClock();
+    const store = new WebhookStore(db, clock, random);
+    const dispatcher = new WebhookDispatcher({ store, logger, ssrf: { allowPrivate: true, resolver: async () => [] }, policy: { timeoutMs: 500 }, concurrency: 2 });
+    const storeId = await insertStore(db);
+    const { view } = await store.createEndpoint(storeId, { url: receiver.url, eventTypes: ['order.released'], description: '' });
+    const checkoutIds = Array.from({ length: 10 }, () => newId('co'));
+    expect(await store.fanOutMany(checkoutIds.map((id) => event(storeId, id, 'order.released')))).toBe(10);
+    receiver.received.length = 0;
+    receiver.respond = () => 'hang';
+    const k = webhookKysely(db.kysely);
+    const leased = async () => (await k.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', view.id).where('lease_until', 'is not', null).execute()).length;
+    dispatcher.start();
+    const deadline = Date.now() + 10_000;
+    while ((receiver.received.length < 2 || (await leased()) < 4) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Two requests hang in the two slots; two more are claimed and wait for a slot; the other six are not claimed.
+    expect(receiver.received).toHaveLength(2);
+    expect(await leased()).toBe(4);
+    await dispatcher.stop();
+    receiver.respond = () => 200;
+    // The two attempted ones are retried after their backoff; the two never sent are claimable at once.
+    const claimable = await store.claimDue(100, 30_000, 3);
+    expect(claimable).toHaveLength(8);
+    expect(receiver.received).toHaveLength(2);
+  });
+
   test('an endpoint failing persistently is disabled with an operator notice; redelivery after re-enabling', async () => {
     const { clock, store, dispatcher } = setup({ disableAfterConsecutiveFailures: 3 });
     const storeId = await insertStore(db);
