@@ -5,8 +5,9 @@ import {
   createQueue,
   createWorker,
   OutboxRelay,
+  PostgresOutboxListener,
   PIPELINE_QUEUES,
-  publishCheckoutUpdate,
+  checkoutUpdateChannel,
   type Logger,
   type OutboxEventBatchJob,
   type OutboxEventJob,
@@ -58,13 +59,20 @@ function checkoutIdOf(event: OutboxEventJob): CheckoutId {
 /** Checkouts per release transaction of a batch job (its statements stay within the bind-parameter limit). */
 const RELEASES_PER_TRANSACTION = 500;
 
-/** Where released orders are announced after their transaction commits (store portal inboxes listen). */
-type ReleaseAnnouncer = (checkoutIds: readonly CheckoutId[]) => Promise<void>;
+/**
+ * After a release transaction commits: its events are published at once (the local relay is woken),
+ * then the released orders are announced (store portal inboxes listen).
+ */
+interface ReleaseCommitted {
+  wakeRelay(): void;
+  announce(checkoutIds: readonly CheckoutId[]): Promise<void>;
+}
 
-async function releaseOne(batcher: SettlementBatcher, job: Job<OutboxEventJob>, announce: ReleaseAnnouncer): Promise<string> {
+async function releaseOne(batcher: SettlementBatcher, job: Job<OutboxEventJob>, committed: ReleaseCommitted): Promise<string> {
   const checkoutId = checkoutIdOf(job.data);
   const outcome = await refusalsAreFinal(() => batcher.submit(checkoutId));
-  if (outcome.release === 'released') await announce([checkoutId]);
+  committed.wakeRelay();
+  if (outcome.release === 'released') await committed.announce([checkoutId]);
   return `${outcome.release}/${outcome.payout}`;
 }
 
@@ -73,7 +81,7 @@ async function releaseOne(batcher: SettlementBatcher, job: Job<OutboxEventJob>, 
  * (not a checkout, not settled) is logged and left out: it can never succeed, and the others must not
  * wait on it. Any other failure throws, and BullMQ runs the whole batch again (each step is idempotent).
  */
-async function releaseBatch(processor: SettlementProcessor, events: readonly OutboxEventJob[], logger: Logger, announce: ReleaseAnnouncer): Promise<string> {
+async function releaseBatch(processor: SettlementProcessor, events: readonly OutboxEventJob[], logger: Logger, committed: ReleaseCommitted): Promise<string> {
   const ids: CheckoutId[] = [];
   for (const event of events) {
     try {
@@ -85,13 +93,14 @@ async function releaseBatch(processor: SettlementProcessor, events: readonly Out
   let released = 0;
   for (let i = 0; i < ids.length; i += RELEASES_PER_TRANSACTION) {
     const results = await processor.processMany(ids.slice(i, i + RELEASES_PER_TRANSACTION));
+    committed.wakeRelay();
     const releasedNow: CheckoutId[] = [];
     for (const [checkoutId, result] of results) {
       if (result instanceof PipelineRefusedError) logger.error({ err: result, checkoutId }, 'release refused');
       else if (result.release === 'released') releasedNow.push(checkoutId);
     }
     released += releasedNow.length;
-    await announce(releasedNow);
+    await committed.announce(releasedNow);
   }
   return `${released} released of ${events.length}`;
 }
@@ -133,6 +142,11 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
       // No sweeper backs the fan-out: 18 exponential attempts (1 s doubling) span about three days of outage.
       jobOptionsByQueue: { [PIPELINE_QUEUES.webhookFanout]: { attempts: 18 } },
       registry: runtime.metrics.registry,
+      // Rows committed elsewhere (the verifier's settlements, other processes) are published at their
+      // commit, not at the next poll. On embedded PGlite the relay polls.
+      ...(db.engine === 'postgres' && runtime.config.databaseUrl !== undefined
+        ? { notifications: new PostgresOutboxListener(runtime.config.databaseUrl, logger.child({ component: 'outbox-listener' })) }
+        : {}),
       ...(opts.relayBatchSize === undefined ? {} : { batchSize: opts.relayBatchSize }),
       ...(opts.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.relayPollIntervalMs }),
     });
@@ -149,18 +163,23 @@ export function startPayouts(runtime: ServiceRuntime, opts: StartPayoutsOptions 
     // Processors are idempotent, so a job whose workers keep dying is simply run again.
     maxStalledCount: 10,
   };
-  // A hint to open store-portal inboxes (they also re-read on a timer): never fails the release.
-  const announce: ReleaseAnnouncer = async (checkoutIds) => {
-    await Promise.all(checkoutIds.map((id) => publishCheckoutUpdate(runtime.redis, id)));
+  const committed: ReleaseCommitted = {
+    // Its events were just committed: the local relay publishes them now rather than at its next poll.
+    wakeRelay: () => relay?.wake(),
+    // A hint to open store-portal inboxes (they also re-read on a timer): never fails the release. One
+    // pipeline for a whole batch, not a round trip per order.
+    announce: async (checkoutIds) => {
+      if (checkoutIds.length === 0) return;
+      const pipeline = runtime.redis.pipeline();
+      for (const id of checkoutIds) pipeline.publish(checkoutUpdateChannel(id), '');
+      await pipeline.exec().catch((err: unknown) => logger.debug({ err }, 'release announcements not sent'));
+    },
   };
   const releaseWorker = createWorker<OutboxEventBatchJob | OutboxEventJob, string>(
     PIPELINE_QUEUES.releaseOrder,
     async (job) => {
       // Jobs of one event come from relays before batching (and the dashboard's retries of them).
-      const summary = 'events' in job.data ? await releaseBatch(processor, job.data.events, logger, announce) : await releaseOne(batcher, job as Job<OutboxEventJob>, announce);
-      // Its events were just committed: the local relay publishes them now rather than at its next poll.
-      relay?.wake();
-      return summary;
+      return 'events' in job.data ? releaseBatch(processor, job.data.events, logger, committed) : releaseOne(batcher, job as Job<OutboxEventJob>, committed);
     },
     runtime.redisConnection('worker', 'release-order'),
     workerOptions,

@@ -90,6 +90,7 @@ export async function issueReceipts(
   }
   const key = await signer.keys.activeKey(db);
   const issuedAt = signer.clock.now();
+  const header = { alg: 'EdDSA', typ: RECEIPT_JWS_TYPE, kid: key.kid };
   const rows = settled.map((checkout) => {
     const payments = paymentsOf.get(checkout.id) ?? [];
     const id = nextId('rcpt', signer.clock, signer.random);
@@ -109,7 +110,7 @@ export async function issueReceipts(
       settledAt: new Date(checkout.settled_at).toISOString(),
       iat: Math.floor(issuedAt.getTime() / 1000),
     };
-    const jws = signCompactJws({ alg: 'EdDSA', typ: RECEIPT_JWS_TYPE, kid: key.kid }, Buffer.from(JSON.stringify(claims), 'utf8'), key.privateKey);
+    const jws = signCompactJws(header, Buffer.from(JSON.stringify(claims), 'utf8'), key.privateKey);
     return { id, checkout_id: checkout.id, store_id: checkout.store_id, kid: key.kid, jws, issued_at: issuedAt };
   });
   const inserted = await receiptsKysely(db)

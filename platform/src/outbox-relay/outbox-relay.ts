@@ -8,6 +8,7 @@ import type { JsonValue } from '../db/json';
 import { OutboxRepository, type OutboxEntry } from '../db/outbox-repository';
 import { createQueue } from '../redis/queue-factory';
 import { jobIdForEvent } from './job-id';
+import type { OutboxNotifications } from './outbox-listener';
 
 /** What a queue receives for one outbox event (the job's name is the event type). */
 export interface OutboxEventJob {
@@ -49,6 +50,8 @@ export interface OutboxRelayOptions {
    * commit overlap the next one's claim (SKIP LOCKED keeps their rows apart).
    */
   readonly concurrency?: number;
+  /** Commits of outbox rows in any process (`PostgresOutboxListener`): each wakes the relay at once. */
+  readonly notifications?: OutboxNotifications;
   /** Ceiling of the back-off after a failed batch (Redis or Postgres down); default 5 s. */
   readonly maxErrorBackoffMs?: number;
   /** Where the relay's metrics go (the process registry); none when absent. */
@@ -79,7 +82,8 @@ const MAX_BATCH = 5_000;
  * Delivery is at-least-once; consumers deduplicate in the database.
  *
  * `concurrency` loops drain without pausing while batches come back full, then poll every
- * `pollIntervalMs`; `wake()` (called by in-process writers after a commit) starts the next step at once.
+ * `pollIntervalMs`; `wake()` (called by in-process writers after a commit, and on each notification of
+ * `notifications`: commits in other processes) starts the next step at once.
  * Batches published at the same time may reach a queue in either order (as jobs of one queue may run
  * concurrently anyway): consumers that need event order use the outbox `sequence`.
  */
@@ -124,6 +128,7 @@ export class OutboxRelay {
     if (this.#running) return;
     this.#running = true;
     this.#loops = Array.from({ length: this.#concurrency }, () => this.#run());
+    this.opts.notifications?.start(() => this.wake());
   }
 
   /** Looks for new rows now instead of at the next poll. */
@@ -135,6 +140,7 @@ export class OutboxRelay {
   /** Finishes the batch in progress, stops the loop and closes the relay's queues. */
   async stop(): Promise<void> {
     this.#running = false;
+    await this.opts.notifications?.stop();
     this.wake();
     await Promise.all(this.#loops);
     await Promise.all([...this.#queues.values()].map((q) => q.close()));

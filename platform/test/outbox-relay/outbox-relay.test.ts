@@ -12,6 +12,7 @@ import {
   openDatabase,
   OutboxRelay,
   OutboxRepository,
+  PostgresOutboxListener,
   QUEUE_PREFIX,
   type Database,
   type OutboxEventBatchJob,
@@ -29,12 +30,14 @@ describe('OutboxRelay', () => {
   let postgres: PostgresServer;
   let redis: RedisServer;
   let db: Database;
+  let databaseUrl: string;
   const connections: Redis[] = [];
   const queues: Queue[] = [];
 
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-    db = await openDatabase({ url: await postgres.createDatabase(), poolSize: 20 });
+    databaseUrl = await postgres.createDatabase();
+    db = await openDatabase({ url: databaseUrl, poolSize: 20 });
     await migrateToLatest(db);
   }, 60_000);
 
@@ -167,6 +170,36 @@ describe('OutboxRelay', () => {
       relay.wake();
       await waitUntil(async () => (await outbox.countUnpublished()) === 0, 20_000, 'the relay to publish after Redis returns');
       expect(await c.getJobCountByTypes('waiting')).toBe(3);
+    } finally {
+      await relay.stop();
+    }
+  }, 60_000);
+
+  test('with Postgres notifications a row committed anywhere is published at once despite a long poll interval, also after a Postgres restart', async () => {
+    const outbox = new OutboxRepository(db);
+    const relay = new OutboxRelay({
+      db,
+      connection: producer(),
+      logger,
+      pollIntervalMs: 60_000,
+      maxErrorBackoffMs: 200,
+      route: () => ['relay-d'],
+      notifications: new PostgresOutboxListener(databaseUrl, logger),
+    });
+    const d = inspect('relay-d');
+    relay.start();
+    try {
+      // Let the relay's first steps find nothing and go to sleep for its poll interval.
+      await new Promise((r) => setTimeout(r, 500));
+      await db.transaction((trx) => outbox.append(trx, [message(20_001)]));
+      await waitUntil(async () => (await d.getJobCountByTypes('waiting')) === 1, 5_000, 'the notified relay to publish');
+
+      await postgres.restart();
+      await waitUntil(async () => db.ping().then(() => true, () => false), 20_000, 'PostgreSQL back');
+      // The listener reconnects on its own (and wakes the relay once); a later commit is published at once.
+      await new Promise((r) => setTimeout(r, 6_000));
+      await db.transaction((trx) => outbox.append(trx, [message(20_002)]));
+      await waitUntil(async () => (await d.getJobCountByTypes('waiting')) === 2, 5_000, 'the relay, notified after the restart, to publish');
     } finally {
       await relay.stop();
     }

@@ -12,6 +12,7 @@ import { shopperAccounts } from './0016-shopper-accounts';
 import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
 import { refundCredit } from './0019-refund-credit';
 import { payoutClaimByItem } from './0020-payout-claim-by-item';
+import { outboxNotify } from './0021-outbox-notify';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0018-ledger-balance-per-statement': ledgerBalancePerStatement,
   '0019-refund-credit': refundCredit,
   '0020-payout-claim-by-item': payoutClaimByItem,
+  '0021-outbox-notify': outboxNotify,
 };
