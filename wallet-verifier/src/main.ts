@@ -1,4 +1,4 @@
-import { publishCheckoutUpdate, type ReadinessCheck, type ServiceRuntime } from '@coinstile/platform';
+import { checkoutUpdateChannel, publishCheckoutUpdate, type ReadinessCheck, type ServiceRuntime } from '@coinstile/platform';
 import type { ChainNetwork, UtxoChain } from './addresses';
 import { utxoChainSpec } from './chain/utxo-chain';
 import { ChainFollowerService, type ChainFollowerServiceOptions, type FollowerStatus } from './follower/chain-follower-service';
@@ -45,7 +45,14 @@ export async function startVerifier(runtime: ServiceRuntime, options: StartVerif
     clock,
     random,
     onEvents: (events) => {
-      for (const event of events) void publishCheckoutUpdate(runtime.redis, event.checkoutId, event.version);
+      if (events.length === 1) {
+        void publishCheckoutUpdate(runtime.redis, events[0]!.checkoutId, events[0]!.version);
+        return;
+      }
+      // A block settles thousands at once: one pipeline, not a round trip per checkout.
+      const pipeline = runtime.redis.pipeline();
+      for (const event of events) pipeline.publish(checkoutUpdateChannel(event.checkoutId), String(event.version));
+      void pipeline.exec().catch((err: unknown) => logger.debug({ err }, 'checkout updates not announced'));
     },
   });
   const chains: { chain: UtxoChain; url: string | undefined; network: ChainNetwork }[] = [

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { CheckoutId } from '@coinstile/core';
-import { createServiceRuntime, cryptoRandomSource, loadConfig, runReadinessChecks } from '@coinstile/platform';
+import { CHECKOUT_UPDATE_CHANNEL_PREFIX, checkoutUpdateChannel, createServiceRuntime, cryptoRandomSource, loadConfig, runReadinessChecks } from '@coinstile/platform';
+import { Redis } from 'ioredis';
 import { freePort, startRedis, type RedisServer } from '@coinstile/testkit';
 import {
   BitcoinRpcClient,
@@ -188,11 +189,24 @@ describe('startVerifier on a ServiceRuntime', () => {
       await eventually('caught up', async () => verifier.status()[0]?.lastSyncAt !== null);
       expect((await runReadinessChecks(verifier.readinessChecks)).status).toBe('ok');
 
+      // Open hosted pages are told of every written transition, a block's worth in one pipeline.
+      const subscriber = new Redis(redis.url, { lazyConnect: true });
+      const announced: { channel: string; version: string }[] = [];
+      subscriber.on('pmessage', (_pattern, channel, version) => announced.push({ channel, version }));
+      await subscriber.connect();
+      await subscriber.psubscribe(`${CHECKOUT_UPDATE_CHANNEL_PREFIX}*`);
       const co = await h.createCheckout({ dueLitoshi: 2_000_000n });
+      const other = await h.createCheckout({ dueLitoshi: 3_000_000n });
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await h.node.sendToAddress(co.address, ltc(2_000_000n));
+      await h.node.walletRpc('sendmany', ['', { [co.address]: ltc(2_000_000n), [other.address]: ltc(3_000_000n) }]);
       await h.node.mine(1);
-      await eventually('settled', async () => (await h.checkout(co.id)).status === 'settled');
+      await eventually('settled', async () => (await h.checkout(co.id)).status === 'settled' && (await h.checkout(other.id)).status === 'settled');
+      // Each checkout's channel hears its versions as they are written, up to the settled one.
+      for (const id of [co.id, other.id]) {
+        const settledVersion = String((await h.checkout(id)).version);
+        await eventually(`${id} announced`, async () => announced.some((a) => a.channel === checkoutUpdateChannel(id) && a.version === settledVersion));
+      }
+      subscriber.disconnect();
       const exposition = await runtime.metrics.registry.metrics();
       expect(exposition).toMatch(/coinstile_chain_processed_height\{chain="litecoin",service="verifier"\} \d+/);
       expect(exposition).toMatch(/coinstile_chain_payments_matched_total\{chain="litecoin",source="(mempool|block)",service="verifier"\} [1-9]/);
