@@ -6,14 +6,15 @@
  *  2. end to end on a real PostgreSQL server: 100,000 `scheduled` payouts (inserted in bulk, not timed)
  *     taken by `PayoutBatcher.runOnce()`: claimed into batches, written to files, each payout moved to
  *     `sent` with compare-and-set, its ledger posting and its `payout.sent` outbox event; then
- *     `reconcilePayouts` over ledger, rows and files (must be clean).
+ *     `reconcilePayouts` over ledger, rows and files (must be clean). Beside the wall time it prints the
+ *     CPU seconds of this process and of the PostgreSQL server, which other load on the machine changes less.
  * Peak memory is the process's max RSS (getrusage) and the highest RSS sampled during each phase.
  * Run: `npm run bench:bank-files` (builds first). `BANK_FILES_BENCH_PAYOUTS` changes the count.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   buildPosting,
@@ -28,7 +29,7 @@ import {
   type PayoutInstruction,
   type StoreId,
 } from '@coinstile/core';
-import { cryptoRandomSource, LedgerRepository, migrateToLatest, openDatabase, systemClock } from '@coinstile/platform';
+import { cryptoRandomSource, LedgerRepository, migrateToLatest, openDatabase, systemClock, type Database } from '@coinstile/platform';
 import { startPostgres } from '@coinstile/testkit';
 import { sql } from 'kysely';
 import { BankFilePayoutProvider, PayoutBatcher, readPain001, reconcilePayouts } from '@coinstile/merchant-payouts/dist/payouts-io';
@@ -105,6 +106,31 @@ async function providerOnly(root: string): Promise<void> {
   console.log(`   ${files} files, ${mb(bytes)} of XML`);
 }
 
+/**
+ * CPU seconds used so far by the PostgreSQL server behind `db`: its postmaster and live backends, plus
+ * the ended backends it has waited for (`/proc/<pid>/stat` utime + stime + cutime + cstime).
+ */
+async function postgresCpuSeconds(db: Database): Promise<() => number> {
+  const { rows } = await sql<{ dir: string }>`SELECT current_setting('data_directory') AS dir`.execute(db.kysely);
+  const postmaster = readFileSync(join(rows[0]!.dir, 'postmaster.pid'), 'utf8').split('\n')[0]!;
+  const ticks = 100; // USER_HZ on Linux
+  return () => {
+    let total = 0;
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // the process ended while we listed them
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (pid !== postmaster && fields[1] !== postmaster) continue;
+      total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+    return total / ticks;
+  };
+}
+
 async function endToEnd(root: string): Promise<void> {
   const postgres = await startPostgres();
   try {
@@ -169,10 +195,16 @@ async function endToEnd(root: string): Promise<void> {
     const directory = join(root, 'end-to-end');
     const provider = new BankFilePayoutProvider({ directory, debtorAccounts, initiatingPartyName: 'Coinstile Mall', clock });
     const batcher = new PayoutBatcher({ db, clock, random, providers: [provider], maxBatchSize: BATCH, maxCandidates: COUNT });
+    const serverCpu = await postgresCpuSeconds(db);
+    const [benchCpu0, serverCpu0] = [process.cpuUsage(), serverCpu()];
     const round = await phase(`2. Postgres: ${COUNT.toLocaleString('en')} scheduled → batched, files, sent + ledger + events`, () => batcher.runOnce());
+    const benchCpu = process.cpuUsage(benchCpu0);
     const sent = round.submitted.reduce((s, b) => s + b.sent, 0);
     if (sent !== COUNT) throw new Error(`${sent} payouts sent, expected ${COUNT}`);
     console.log(`   ${round.batches} batches, ${sent.toLocaleString('en')} payouts sent`);
+    console.log(
+      `   CPU: this process ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(2)} s, PostgreSQL ${(serverCpu() - serverCpu0).toFixed(2)} s; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    );
     const report = await phase('   reconcilePayouts (ledger vs rows vs files)', () => reconcilePayouts(db, { bankFileDirectory: directory }));
     if (!report.clean) throw new Error(`reconciliation found ${report.discrepancies.length} discrepancies: ${report.discrepancies[0]?.message}`);
     console.log('   reconciliation clean');

@@ -87,11 +87,6 @@ function creditTransferAccount(stored: unknown): { account: PayoutAccount } | { 
   return { account: { iban: body.iban, holderName: body.holderName, ...(typeof body.bic === 'string' ? { bic: body.bic } : {}) } };
 }
 
-const accountKindOf = (stored: unknown): string => {
-  const result = creditTransferAccount(stored);
-  return 'account' in result ? 'iban' : result.kind;
-};
-
 /**
  * Groups due `scheduled` payouts per (provider, currency) into batches and hands each batch to its
  * provider; then moves every payout with compare-and-set (`payout-transitions.ts`), booking the ledger
@@ -130,7 +125,7 @@ export class PayoutBatcher {
     const due = await batchKysely(db)
       .selectFrom('payouts')
       .innerJoin('stores', 'stores.id', 'payouts.store_id')
-      .select(['payouts.id', 'payouts.store_id', 'payouts.currency', 'payouts.amount_minor', 'stores.payout_account'])
+      .select(['payouts.id', 'payouts.store_id', 'payouts.currency', 'payouts.amount_minor'])
       .where('payouts.status', '=', 'scheduled')
       .where('payouts.batch_id', 'is', null)
       .where('payouts.due_at', '<=', now)
@@ -148,10 +143,11 @@ export class PayoutBatcher {
       .limit(this.options.maxCandidates ?? 50_000)
       .execute();
 
+    const accounts = await this.#accountsOf(due.map((row) => row.store_id));
     const refusals: PayoutMoveRequest[] = [];
     const groups = new Map<string, { provider: string; currency: string; candidates: Candidate[] }>();
     for (const row of due) {
-      const checked = creditTransferAccount(row.payout_account);
+      const checked = accounts.get(row.store_id) ?? creditTransferAccount(undefined);
       if ('refusal' in checked) {
         refusals.push({ payoutId: row.id, failureReason: checked.refusal });
         continue;
@@ -161,7 +157,7 @@ export class PayoutBatcher {
         storeId: row.store_id as StoreId,
         currency: row.currency as FiatCurrency,
         amountMinor: BigInt(row.amount_minor),
-        accountKind: accountKindOf(row.payout_account),
+        accountKind: 'iban',
       });
       if (!this.#providers.has(provider)) throw new RangeError(`Payout route chose unknown provider ${provider}`);
       const key = `${provider}\u0000${row.currency}`;
@@ -182,6 +178,17 @@ export class PayoutBatcher {
       }
     }
     return created;
+  }
+
+  /** Each store's payout account checked for credit transfer, read once per store rather than once per payout. */
+  async #accountsOf(storeIds: readonly string[]): Promise<Map<string, ReturnType<typeof creditTransferAccount>>> {
+    const distinct = [...new Set(storeIds)];
+    const accounts = new Map<string, ReturnType<typeof creditTransferAccount>>();
+    if (distinct.length === 0) return accounts;
+    const rows = await sql<{ id: string; payout_account: unknown }>`
+      SELECT id, payout_account FROM stores WHERE id = ANY(${distinct}::text[])`.execute(this.options.db.kysely);
+    for (const row of rows.rows) accounts.set(row.id, creditTransferAccount(row.payout_account));
+    return accounts;
   }
 
   /**
@@ -215,21 +222,24 @@ export class PayoutBatcher {
           updated_at: now,
         })
         .execute();
-      const claimed = await sql<{ amount_minor: string }>`
-        INSERT INTO payout_batch_items (batch_id, payout_id, attempt, amount_minor, outcome, provider_reference)
-        SELECT ${batchId}, p.id, p.attempt, p.amount_minor, 'pending', NULL
-        FROM payouts AS p JOIN stores AS s ON s.id = p.store_id
-        WHERE p.id = ANY(${candidates.map((c) => c.payoutId)}::text[]) AND p.status = 'scheduled' AND s.status = 'active'
-        ORDER BY p.id
-        ON CONFLICT (payout_id, attempt) DO NOTHING
-        RETURNING amount_minor::text AS amount_minor`.execute(trx);
-      if (claimed.rows.length === 0) {
+      const claimed = await sql<{ count: number; total_minor: string }>`
+        WITH claimed AS (
+          INSERT INTO payout_batch_items (batch_id, payout_id, attempt, amount_minor, outcome, provider_reference)
+          SELECT ${batchId}, p.id, p.attempt, p.amount_minor, 'pending', NULL
+          FROM payouts AS p JOIN stores AS s ON s.id = p.store_id
+          WHERE p.id = ANY(${candidates.map((c) => c.payoutId)}::text[]) AND p.status = 'scheduled' AND s.status = 'active'
+          ORDER BY p.id
+          ON CONFLICT (payout_id, attempt) DO NOTHING
+          RETURNING amount_minor
+        )
+        SELECT count(*)::int AS count, coalesce(sum(amount_minor), 0)::text AS total_minor FROM claimed`.execute(trx);
+      const { count, total_minor } = claimed.rows[0] ?? { count: 0, total_minor: '0' };
+      if (count === 0) {
         await db.deleteFrom('payout_batches').where('id', '=', batchId).execute();
         return null;
       }
-      const total = claimed.rows.reduce((sum, r) => sum + BigInt(r.amount_minor), 0n);
-      if (claimed.rows.length === candidates.length && total === expectedTotal) return batchId;
-      await db.updateTable('payout_batches').set({ payout_count: claimed.rows.length, total_minor: total.toString() }).where('id', '=', batchId).execute();
+      if (count === candidates.length && BigInt(total_minor) === expectedTotal) return batchId;
+      await db.updateTable('payout_batches').set({ payout_count: count, total_minor }).where('id', '=', batchId).execute();
       return batchId;
     });
   }
@@ -277,7 +287,6 @@ export class PayoutBatcher {
     const items = await batchKysely(db)
       .selectFrom('payout_batch_items')
       .innerJoin('payouts', 'payouts.id', 'payout_batch_items.payout_id')
-      .innerJoin('stores', 'stores.id', 'payouts.store_id')
       .innerJoin('checkouts', 'checkouts.id', 'payouts.checkout_id')
       .select([
         'payouts.id',
@@ -287,17 +296,17 @@ export class PayoutBatcher {
         'payouts.attempt',
         'payout_batch_items.attempt as item_attempt',
         'payout_batch_items.amount_minor',
-        'stores.payout_account',
         'checkouts.order_id',
       ])
       .where('payout_batch_items.batch_id', '=', batchId)
       .orderBy('payouts.id')
       .execute();
+    const accounts = await this.#accountsOf(items.map((item) => item.store_id));
     const instructions: PayoutInstruction[] = [];
     for (const item of items) {
       // Only the attempt this batch claimed, still waiting to be sent, goes to the provider.
       if (item.status !== 'scheduled' || item.attempt !== item.item_attempt) continue;
-      const checked = creditTransferAccount(item.payout_account);
+      const checked = accounts.get(item.store_id) ?? creditTransferAccount(undefined);
       if ('refusal' in checked) continue; // changed since batching: the provider answers nothing, refused below
       instructions.push({
         payoutId: item.id as PayoutId,
