@@ -211,6 +211,49 @@ describe('payout batching into pain.001 bank files (real Postgres)', () => {
     expect((await reconcilePayouts(db, { bankFileDirectory: directory })).discrepancies).toEqual([]);
   });
 
+  test('a refusal outside any batch waits for a claim in flight and leaves the payout to that batch', async () => {
+    const { db, clock, batcher } = await setup('refusal-vs-claim');
+    const store = await storeWith(db, 'EUR');
+    const { payoutId, amountMinor } = await scheduledPayout(db, clock, store, 'EUR', 9_000n);
+    const batchId = 'pb_01JD0000000000000000000042';
+    // Another batcher has claimed the payout and not committed yet.
+    let commitClaim!: () => void;
+    let claimWritten!: () => void;
+    const written = new Promise<void>((resolve) => (claimWritten = resolve));
+    const claim = db.transaction(async (trx) => {
+      const now = clock.now();
+      await batchKysely(trx)
+        .insertInto('payout_batches')
+        .values({ id: batchId, provider: 'bank_file', currency: 'EUR', status: 'pending', payout_count: 1, total_minor: amountMinor.toString(), submit_attempts: 0, next_attempt_at: now, last_error: null, created_at: now, submitted_at: null, updated_at: now })
+        .execute();
+      await batchKysely(trx)
+        .insertInto('payout_batch_items')
+        .values({ batch_id: batchId, payout_id: payoutId, attempt: 1, amount_minor: amountMinor.toString(), outcome: 'pending', provider_reference: null })
+        .execute();
+      claimWritten();
+      await new Promise<void>((resolve) => (commitClaim = resolve));
+    });
+    await written;
+    // Meanwhile the store's account becomes one no bank file can pay: this round would refuse the payout.
+    await db.kysely.updateTable('stores').set({ payout_account: JSON.stringify({ kind: 'jp_zengin', bankCode: '0001', branchCode: '001', accountType: 'ordinary', accountNumber: '1234567', holderNameKana: 'ｺｳﾍﾞ' }) }).where('id', '=', store).execute();
+    let roundDone = false;
+    const round = batcher().createBatches().finally(() => (roundDone = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(roundDone).toBe(false);
+    commitClaim();
+    await claim;
+    expect(await round).toEqual([]);
+    expect(await statusOf(db, payoutId)).toMatchObject({ status: 'scheduled', batch_id: null });
+    expect(await db.kysely.selectFrom('outbox').select('event_id').where('event_type', '=', 'payout.failed').execute()).toEqual([]);
+
+    // The batch that claimed it decides: it refuses the payout at submission, in that batch.
+    const [outcome] = await batcher().submitDue();
+    expect(outcome).toMatchObject({ batchId, sent: 0, refused: 1 });
+    const row = await statusOf(db, payoutId);
+    expect(row).toMatchObject({ status: 'failed', batch_id: batchId });
+    expect(row.failure_reason).toMatch(/^unsupported_account/);
+  });
+
   test('manual marking: paid, failed, returned, retried into a new batch; ledger balances per currency; wrong-state marks are 409', async () => {
     const { db, clock, directory, batcher, operator } = await setup('manual');
     const store = await storeWith(db, 'EUR');
