@@ -14,7 +14,8 @@
  *
  * Run: `npm run bench:detection` (builds, then runs this file). `VERIFIER_DETECTION_SIZES` overrides the
  * list of N (comma separated); `VERIFIER_DETECTION_ROUNDS` repeats each size (default 1); `BENCH_LOG_LEVEL`
- * the services' log level (default warn).
+ * the services' log level (default warn); `VERIFIER_DETECTION_CPU_PROFILE=<dir>` writes a CPU profile of this
+ * process per block (block → last webhook) as `detection-<N>-<round>.cpuprofile`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
