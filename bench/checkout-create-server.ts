@@ -4,6 +4,7 @@
  * on the same pool behind the same middleware, the baseline the checkout figure is compared with.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { startGateway } from '@coinstile/gateway';
 import { createServiceRuntime, loadConfig } from '@coinstile/platform';
 import { Router } from 'express';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
   // The parent asks for this process's CPU time around each phase: CPU per request is a figure that other
   // load on the machine disturbs far less than throughput.
   process.on('message', (m: unknown) => {
-    if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+    // Event-loop busy time beside the process's CPU (all threads): the main thread is what saturates first.
+    if (m === 'cpu') process.send?.({ cpu: process.cpuUsage(), eventLoopActiveMs: performance.eventLoopUtilization().active });
   });
 }
 

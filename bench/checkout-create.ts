@@ -8,6 +8,9 @@
  * at concurrency 64 over keep-alive HTTP, then the bare endpoint the same way, and prints both.
  *
  * Run: `npm run bench:checkout` (builds first). `BENCH_SECONDS` sets each phase's duration (default 10).
+ * Diagnostics: `BENCH_CHECKOUTS_ONLY=1` (no bare phase), `BENCH_GATEWAYS=n` (n gateway processes),
+ * `BENCH_SERVER_PROF=<dir>` (CPU profile), `BENCH_HEAP_PROF=<dir>`, `BENCH_TRACE_GC=1`, and
+ * `BENCH_SERVER_NODE_ARGS` (extra node flags for the gateway, e.g. `--max-semi-space-size=64`).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -57,6 +60,7 @@ interface PhaseSample {
   readonly latencies: number[];
   readonly elapsedS: number;
   readonly cpuUs: number;
+  readonly eventLoopUs: number;
   /** This process's CPU time: the load generator's own cost, on the same cores. */
   readonly clientCpuUs: number;
   readonly machineBusyTicks: number;
@@ -66,6 +70,8 @@ interface PhaseSample {
 interface PhaseResult {
   /** Gateway process CPU time per request (user + system). */
   readonly cpuUsPerRequest: number;
+  /** Gateway main-thread (event loop) busy time per request: the figure that caps one process's rate. */
+  readonly eventLoopUsPerRequest: number;
   readonly clientCpuUsPerRequest: number;
   /** Share of all cores busy during the phase (any process), from /proc/stat. */
   readonly machineBusy: number;
@@ -75,18 +81,18 @@ interface PhaseResult {
   readonly count: number;
 }
 
-/** The CPU time (µs) of all gateway processes together. */
-async function serverCpu(servers: readonly ChildProcess[]): Promise<number> {
+/** The CPU time (all threads) and event-loop busy time of all gateway processes together, in µs. */
+async function serverCpu(servers: readonly ChildProcess[]): Promise<{ cpuUs: number; eventLoopUs: number }> {
   const each = await Promise.all(servers.map(processCpu));
-  return each.reduce((a, b) => a + b, 0);
+  return { cpuUs: each.reduce((a, b) => a + b.cpuUs, 0), eventLoopUs: each.reduce((a, b) => a + b.eventLoopUs, 0) };
 }
 
-function processCpu(server: ChildProcess): Promise<number> {
+function processCpu(server: ChildProcess): Promise<{ cpuUs: number; eventLoopUs: number }> {
   return new Promise((resolve) => {
-    const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
+    const onMessage = (m: { cpu?: NodeJS.CpuUsage; eventLoopActiveMs?: number }) => {
       if (!m.cpu) return;
       server.off('message', onMessage);
-      resolve(m.cpu.user + m.cpu.system);
+      resolve({ cpuUs: m.cpu.user + m.cpu.system, eventLoopUs: (m.eventLoopActiveMs ?? NaN) * 1000 });
     };
     server.on('message', onMessage);
     server.send('cpu');
@@ -114,7 +120,9 @@ async function phase(label: string, seconds: number, send: (i: number) => Promis
     }),
   );
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuUs = (await serverCpu(servers)) - cpuBefore;
+  const cpuAfter = await serverCpu(servers);
+  const cpuUs = cpuAfter.cpuUs - cpuBefore.cpuUs;
+  const eventLoopUs = cpuAfter.eventLoopUs - cpuBefore.eventLoopUs;
   const client = process.cpuUsage(clientBefore);
   const machineAfter = machineCpuTicks();
   if (failures > 0) throw new Error(`${label}: ${failures} requests failed`);
@@ -122,6 +130,7 @@ async function phase(label: string, seconds: number, send: (i: number) => Promis
     latencies,
     elapsedS,
     cpuUs,
+    eventLoopUs,
     clientCpuUs: client.user + client.system,
     machineBusyTicks: machineAfter.busy - machineBefore.busy,
     machineTotalTicks: machineAfter.total - machineBefore.total,
@@ -132,12 +141,14 @@ function summarize(samples: readonly PhaseSample[]): PhaseResult {
   const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
   const elapsed = samples.reduce((t, s) => t + s.elapsedS, 0);
   const cpuUs = samples.reduce((t, s) => t + s.cpuUs, 0);
+  const eventLoopUs = samples.reduce((t, s) => t + s.eventLoopUs, 0);
   const clientCpuUs = samples.reduce((t, s) => t + s.clientCpuUs, 0);
   const busy = samples.reduce((t, s) => t + s.machineBusyTicks, 0);
   const total = samples.reduce((t, s) => t + s.machineTotalTicks, 0);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return {
     cpuUsPerRequest: cpuUs / latencies.length,
+    eventLoopUsPerRequest: eventLoopUs / latencies.length,
     clientCpuUsPerRequest: clientCpuUs / latencies.length,
     machineBusy: total === 0 ? NaN : busy / total,
     perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), count: latencies.length };
@@ -162,7 +173,7 @@ async function main(): Promise<void> {
   const databaseUrl = await postgres.createDatabase();
   const startServer = (): ChildProcess =>
     fork(join(__dirname, 'checkout-create-server.ts'), [], {
-      execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
+      execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(process.env['BENCH_HEAP_PROF'] ? ['--heap-prof', `--heap-prof-dir=${process.env['BENCH_HEAP_PROF']}`] : []), ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
       env: {
         ...process.env,
         BENCH_DATABASE_URL: databaseUrl,
@@ -223,7 +234,7 @@ async function main(): Promise<void> {
     const c = summarize(checkoutSamples);
     const b = CHECKOUTS_ONLY ? undefined : summarize(bareSamples);
     const row = (label: string, r: PhaseResult) =>
-      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req   client CPU ${r.clientCpuUsPerRequest.toFixed(0).padStart(4)} µs/req   cores busy ${(r.machineBusy * 100).toFixed(0)}%   (${r.count} in ${SECONDS} s)`;
+      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req (event loop ${r.eventLoopUsPerRequest.toFixed(0).padStart(4)})   client CPU ${r.clientCpuUsPerRequest.toFixed(0).padStart(4)} µs/req   cores busy ${(r.machineBusy * 100).toFixed(0)}%   (${r.count} in ${SECONDS} s)`;
     console.log(`\nmachine: ${machine()}`);
     console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per phase in ${ROUNDS} alternating slices, keep-alive HTTP, ${GATEWAYS === 1 ? 'gateway in its own process' : `${GATEWAYS} gateway processes, requests in turn`}\n`);
     console.log(row('POST /v1/checkouts (asset BTC)', c));
