@@ -13,6 +13,7 @@ import { ledgerBalancePerStatement } from './0018-ledger-balance-per-statement';
 import { refundCredit } from './0019-refund-credit';
 import { payoutClaimByItem } from './0020-payout-claim-by-item';
 import { outboxNotify } from './0021-outbox-notify';
+import { payoutsReservedIndex } from './0022-payouts-reserved-index';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0019-refund-credit': refundCredit,
   '0020-payout-claim-by-item': payoutClaimByItem,
   '0021-outbox-notify': outboxNotify,
+  '0022-payouts-reserved-index': payoutsReservedIndex,
 };
