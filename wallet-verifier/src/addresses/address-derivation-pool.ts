@@ -26,7 +26,10 @@ export const inlineAddressDeriver: AddressDeriver = {
 /** @internal The message the pool sends its thread. */
 export interface DerivationBatch {
   readonly id: number;
-  readonly requests: readonly { readonly wallet: ReceivingWallet; readonly index: number }[];
+  /** Each wallet of the batch once (a wallet is copied into the message, so not once per request). */
+  readonly wallets: readonly ReceivingWallet[];
+  /** Per request: its wallet's position in `wallets`, then its index. */
+  readonly requests: Int32Array;
 }
 
 /** @internal One answer of the thread, in request order. */
@@ -39,17 +42,40 @@ export type DerivationOutcome =
 interface PendingDerivation {
   readonly wallet: ReceivingWallet;
   readonly index: number;
+  /** Derived ahead of demand: dropped, not derived inline, if its thread dies. */
+  readonly ahead?: true;
   resolve(address: string): void;
   reject(err: unknown): void;
 }
 
+/** The addresses of one wallet derived ahead of the indexes handed out. */
+interface WalletWindow {
+  readonly ready: Map<number, string>;
+  /** Every index below this one has been asked for (derived, in flight or queued). */
+  askedTo: number;
+}
+
 /** Worker failures after which the pool stops starting threads and derives inline for good. */
 const MAX_WORKER_FAILURES = 3;
+/** Addresses derived ahead per wallet, and how few may remain ahead before the next window is asked for. */
+const LOOKAHEAD = 128;
+const REFILL_BELOW = 64;
+/** Derivations ahead sent to the thread per message: a request on demand waits behind one such message at most. */
+const AHEAD_CHUNK = 16;
+/** Wallets whose windows are kept; the least recently used one is forgotten beyond it. */
+const MAX_WINDOWS = 1_000;
+const MAX_INDEX = 0x7fffffff;
 
 /**
  * Derives addresses on a worker thread, so the elliptic-curve work of a checkout (a scalar multiplication,
  * most of the cost of creating one) runs beside the event loop instead of on it. Requests made within one
  * turn of the event loop travel as one message. The thread starts with the first request.
+ *
+ * Indexes are handed out in order per wallet, so the pool also derives each wallet's next addresses ahead
+ * of demand (a window of `LOOKAHEAD`, refilled as it is used, in small messages so a request on demand
+ * never waits long behind them): a checkout then usually finds its address ready, with no round trip to
+ * the thread. This is memoisation only: nothing is reserved or stored, and an address is the same
+ * whenever it is derived.
  *
  * Falls back to deriving inline, with the same results and errors, when the compiled worker script is not
  * there (TypeScript sources without a build) or the thread keeps failing; requests in flight on a thread
@@ -65,6 +91,9 @@ export class AddressDerivationPool implements AddressDeriver {
   readonly #inFlight = new Map<number, PendingDerivation[]>();
   #drained: (() => void) | undefined;
   readonly #script: string | undefined;
+  readonly #windows = new Map<string, WalletWindow>();
+  #ahead: PendingDerivation[] = [];
+  #aheadInFlight = false;
 
   constructor(options: { readonly workerScript?: string } = {}) {
     this.#script = options.workerScript ?? compiledWorkerScript();
@@ -77,17 +106,55 @@ export class AddressDerivationPool implements AddressDeriver {
 
   derive(wallet: ReceivingWallet, index: number): Promise<string> {
     if (this.mode === 'inline') return inlineAddressDeriver.derive(wallet, index);
+    const window = this.#windowOf(wallet);
+    const ready = window.ready.get(index);
+    this.#deriveAhead(wallet, window, index);
+    if (ready !== undefined) {
+      window.ready.delete(index);
+      return Promise.resolve(ready);
+    }
     return new Promise<string>((resolve, reject) => {
       this.#queue.push({ wallet, index, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.#schedule();
     });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #windowOf(wallet: ReceivingWallet): WalletWindow {
+    const key = `${wallet.kind}|${wallet.chain}|${'network' in wallet ? wallet.network : ''}|${wallet.extendedPublicKey}|${wallet.chainPath.join('/')}`;
+    let window = this.#windows.get(key);
+    if (window !== undefined) this.#windows.delete(key);
+    else window = { ready: new Map(), askedTo: 0 };
+    this.#windows.set(key, window);
+    if (this.#windows.size > MAX_WINDOWS) {
+      const oldest = this.#windows.keys().next().value;
+      if (oldest !== undefined) this.#windows.delete(oldest);
+    }
+    return window;
+  }
+
+  /** Asks for the wallet's next window when fewer than `REFILL_BELOW` addresses remain ahead of `index`. */
+  #deriveAhead(wallet: ReceivingWallet, window: WalletWindow, index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index > MAX_INDEX || window.askedTo - index > REFILL_BELOW) return;
+    // Indexes below this one were handed out already (here or by another gateway): never asked again.
+    for (const stale of window.ready.keys()) if (stale < index) window.ready.delete(stale);
+    const from = Math.max(window.askedTo, index + 1);
+    const to = Math.min(from + LOOKAHEAD, MAX_INDEX + 1);
+    window.askedTo = to;
+    for (let i = from; i < to; i += 1) {
+      this.#ahead.push({ wallet, index: i, ahead: true, resolve: (address) => window.ready.set(i, address), reject: () => undefined });
+    }
+    this.#schedule();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#ahead = [];
     this.#flush();
     if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     const worker = this.#worker;
@@ -99,17 +166,42 @@ export class AddressDerivationPool implements AddressDeriver {
     this.#scheduled = false;
     const batch = this.#queue;
     this.#queue = [];
-    if (batch.length === 0) return;
-    const worker = this.#closed ? undefined : this.#ensureWorker();
+    if (batch.length > 0) {
+      const worker = this.#closed ? undefined : this.#ensureWorker();
+      if (worker) this.#send(worker, batch);
+      else batch.forEach(deriveInline);
+    }
+    this.#sendAhead();
+  }
+
+  /** One message of derivations ahead at a time, so requests on demand never queue behind many. */
+  #sendAhead(): void {
+    if (this.#aheadInFlight || this.#ahead.length === 0 || this.#closed) return;
+    const worker = this.#ensureWorker();
     if (!worker) {
-      batch.forEach(deriveInline);
+      this.#ahead = [];
       return;
     }
+    this.#aheadInFlight = true;
+    this.#send(worker, this.#ahead.splice(0, AHEAD_CHUNK));
+  }
+
+  #send(worker: Worker, batch: PendingDerivation[]): void {
     const id = this.#nextBatchId++;
     this.#inFlight.set(id, batch);
     worker.ref();
-    const message: DerivationBatch = { id, requests: batch.map(({ wallet, index }) => ({ wallet, index })) };
-    worker.postMessage(message);
+    const wallets: ReceivingWallet[] = [];
+    const positions = new Map<ReceivingWallet, number>();
+    const requests = new Int32Array(batch.length * 2);
+    batch.forEach(({ wallet, index }, i) => {
+      let position = positions.get(wallet);
+      if (position === undefined) positions.set(wallet, (position = wallets.push(wallet) - 1));
+      requests[2 * i] = position;
+      // Out of range for an Int32 (a bad index): -1, which derivation refuses as the bad index it is.
+      requests[2 * i + 1] = Number.isInteger(index) && index >= 0 && index <= MAX_INDEX ? index : -1;
+    });
+    const message: DerivationBatch = { id, wallets, requests };
+    worker.postMessage(message, [requests.buffer]);
   }
 
   #ensureWorker(): Worker | undefined {
@@ -127,6 +219,7 @@ export class AddressDerivationPool implements AddressDeriver {
     const batch = this.#inFlight.get(id);
     if (!batch) return;
     this.#inFlight.delete(id);
+    if (batch[0]?.ahead) this.#aheadInFlight = false;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
       if (outcome === undefined) deriveInline(pending);
@@ -134,6 +227,7 @@ export class AddressDerivationPool implements AddressDeriver {
       else pending.reject(derivationError(outcome, pending.index));
     });
     this.#afterSettle();
+    this.#sendAhead();
   }
 
   /** The thread died or failed to start: what it held is derived here, and the next request starts another. */
@@ -143,7 +237,9 @@ export class AddressDerivationPool implements AddressDeriver {
     if (!this.#closed) this.#failures += 1;
     const stranded = [...this.#inFlight.values()].flat();
     this.#inFlight.clear();
-    stranded.forEach(deriveInline);
+    this.#aheadInFlight = false;
+    // What was asked on demand is derived here; what was only derived ahead is dropped (asked again on a miss).
+    stranded.filter((pending) => !pending.ahead).forEach(deriveInline);
     this.#afterSettle();
   }
 

@@ -34,6 +34,31 @@ describe('AddressDerivationPool', () => {
     }
   });
 
+  it('derives the next indexes of a wallet ahead: a later request finds its address ready, with no trip to the thread', async () => {
+    const pool = new AddressDerivationPool();
+    try {
+      expect(await pool.derive(btc, 0)).toBe('bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu');
+      // The window after index 0 is derived in the background; give it ample time on a busy machine.
+      const settled = async (p: Promise<string>) => {
+        const marker = new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')));
+        return Promise.race([p, marker]);
+      };
+      let ready: string | 'pending' = 'pending';
+      for (let attempt = 0; attempt < 100 && ready === 'pending'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        ready = await settled(pool.derive(btc, 1 + attempt));
+      }
+      expect(ready).not.toBe('pending');
+      // Sequential use refills the window as it goes; a jump (another gateway took indexes) starts a new one.
+      for (const index of [...Array.from({ length: 300 }, (_, i) => 101 + i), 50_000, 50_001, 50_002]) {
+        expect(await pool.derive(btc, index)).toBe(deriveAddress(btc, index));
+      }
+      expect(await pool.derive(eth, 7)).toBe(deriveAddress(eth, 7));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('raises the typed error for an index out of range, and the other requests of the batch still succeed', async () => {
     const pool = new AddressDerivationPool();
     try {
