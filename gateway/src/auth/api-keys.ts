@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KeyIdentityCache } from './key-identity-cache';
 import { type Clock, nextId, NotFoundError, parseId, type RandomSource, type StoreId } from '@coinstile/core';
 import type { Database } from '@coinstile/platform';
 import type { ApiKeyScope } from '../http/schemas';
@@ -42,10 +43,6 @@ export interface ApiKeyServiceOptions {
   readonly lastUsedWriteIntervalMs?: number;
 }
 
-interface CacheEntry {
-  readonly identity: ApiKeyIdentity | null;
-  readonly expiresAtMs: number;
-}
 
 const MAX_CACHE_ENTRIES = 50_000;
 
@@ -55,16 +52,15 @@ const MAX_CACHE_ENTRIES = 50_000;
  * does no database read; `last_used_at` is refreshed in the background at most once a minute per key.
  */
 export class ApiKeyService {
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: KeyIdentityCache<ApiKeyIdentity>;
   readonly #lastUsedWrittenAt = new Map<string, number>();
-  readonly #cacheTtlMs: number;
   readonly #lastUsedIntervalMs: number;
 
   constructor(
     private readonly db: Database,
     private readonly options: ApiKeyServiceOptions,
   ) {
-    this.#cacheTtlMs = options.cacheTtlMs ?? 30_000;
+    this.#cache = new KeyIdentityCache(options.cacheTtlMs ?? 30_000, MAX_CACHE_ENTRIES);
     this.#lastUsedIntervalMs = options.lastUsedWriteIntervalMs ?? 60_000;
   }
 
@@ -105,7 +101,7 @@ export class ApiKeyService {
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new NotFoundError('api_key', keyIdText);
-    for (const [hash, entry] of this.#cache) if (entry.identity?.keyId === keyId) this.#cache.delete(hash);
+    this.#cache.forget(keyId);
     return toView(row);
   }
 
@@ -114,11 +110,8 @@ export class ApiKeyService {
     if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
     const hash = hashApiKey(key);
     const nowMs = this.options.clock.now().getTime();
-    const cached = this.#cache.get(hash);
-    let identity: ApiKeyIdentity | null;
-    if (cached && cached.expiresAtMs > nowMs) {
-      identity = cached.identity;
-    } else {
+    let identity = this.#cache.get(hash, nowMs);
+    if (identity === undefined) {
       // The lookup is by the hash (a unique index): the key itself is never compared, so timing reveals nothing.
       const row = await this.db.kysely
         .selectFrom('api_keys')
@@ -129,8 +122,7 @@ export class ApiKeyService {
         row && row.revoked_at === null
           ? { keyId: row.id, storeId: row.store_id as StoreId, scopes: new Set(row.scopes as ApiKeyScope[]) }
           : null;
-      if (this.#cache.size >= MAX_CACHE_ENTRIES) this.#cache.clear();
-      this.#cache.set(hash, { identity, expiresAtMs: nowMs + this.#cacheTtlMs });
+      this.#cache.set(hash, identity, nowMs);
     }
     if (identity) this.touch(identity.keyId, nowMs);
     return identity;

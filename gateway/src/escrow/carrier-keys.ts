@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { type CarrierId, type Clock, nextId, NotFoundError, parseId, type RandomSource } from '@coinstile/core';
 import type { Database, DB } from '@coinstile/platform';
 import type { Selectable } from 'kysely';
+import { hashApiKey } from '../auth/api-keys';
+import { KeyIdentityCache } from '../auth/key-identity-cache';
 
 /** Carrier keys carry 256 random bits; the prefix tells them from store keys (`csk_`) and operator tokens (`cso_`). */
 export const CARRIER_KEY_PREFIX = 'csc_';
@@ -28,11 +29,6 @@ export interface CarrierKeyView {
   readonly revokedAt: string | null;
 }
 
-interface CacheEntry {
-  readonly identity: CarrierKeyIdentity | null;
-  readonly expiresAtMs: number;
-}
-
 function viewOf(row: Selectable<DB['carrier_api_keys']>): CarrierKeyView {
   return {
     id: row.id,
@@ -45,21 +41,21 @@ function viewOf(row: Selectable<DB['carrier_api_keys']>): CarrierKeyView {
   };
 }
 
-const hashCarrierKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
-
 /**
  * Carrier API keys (`carrier_api_keys`): shown once, stored as SHA-256 with a display prefix and last 4,
  * verified through a short-lived cache like store keys. Carriers are few and post rarely, so the cache is small.
  */
 export class CarrierKeyService {
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: KeyIdentityCache<CarrierKeyIdentity>;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly random: RandomSource,
-    private readonly cacheTtlMs = 30_000,
-  ) {}
+    cacheTtlMs = 30_000,
+  ) {
+    this.#cache = new KeyIdentityCache(cacheTtlMs, 1_000);
+  }
 
   async create(carrierIdText: string): Promise<{ key: string; view: CarrierKeyView }> {
     const carrierId = parseId('car', carrierIdText);
@@ -71,7 +67,7 @@ export class CarrierKeyService {
       .values({
         id: nextId('key', this.clock, this.random),
         carrier_id: carrierId,
-        key_hash: hashCarrierKey(key),
+        key_hash: hashApiKey(key),
         prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
         last4: key.slice(-4),
         scopes: [...CARRIER_SCOPES],
@@ -94,21 +90,20 @@ export class CarrierKeyService {
       .returningAll()
       .executeTakeFirst();
     if (row === undefined) throw new NotFoundError('carrier_api_key', keyId);
-    for (const [hash, entry] of this.#cache) if (entry.identity?.keyId === keyId) this.#cache.delete(hash);
+    this.#cache.forget(keyId);
     return viewOf(row);
   }
 
   /** The identity of a presented carrier key, or null when unknown or revoked. */
   async verify(key: string): Promise<CarrierKeyIdentity | null> {
     if (!key.startsWith(CARRIER_KEY_PREFIX) || key.length > 200) return null;
-    const hash = hashCarrierKey(key);
+    const hash = hashApiKey(key);
     const nowMs = this.clock.now().getTime();
-    const cached = this.#cache.get(hash);
-    if (cached && cached.expiresAtMs > nowMs) return cached.identity;
+    const cached = this.#cache.get(hash, nowMs);
+    if (cached !== undefined) return cached;
     const row = await this.db.kysely.selectFrom('carrier_api_keys').select(['id', 'carrier_id', 'scopes', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
     const identity = row && row.revoked_at === null ? { keyId: row.id, carrierId: row.carrier_id as CarrierId, scopes: new Set(row.scopes as CarrierScope[]) } : null;
-    if (this.#cache.size >= 1_000) this.#cache.clear();
-    this.#cache.set(hash, { identity, expiresAtMs: nowMs + this.cacheTtlMs });
+    this.#cache.set(hash, identity, nowMs);
     return identity;
   }
 }
