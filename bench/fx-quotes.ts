@@ -19,7 +19,6 @@ import {
   fixedRateRules,
   KyselyQuoteRepository,
   type Observation,
-  PooledRandomSource,
   priceQuote,
   QuoteService,
   QuoteTokenSigner,
@@ -27,7 +26,7 @@ import {
   RedisObservationStore,
   resolveRate,
 } from '@coinstile/fx-oracle';
-import { type Database, migrateToLatest, openDatabase } from '@coinstile/platform';
+import { cryptoRandomSource, type Database, migrateToLatest, openDatabase } from '@coinstile/platform';
 import { startPostgres, startRedis } from '@coinstile/testkit';
 import { Redis } from 'ioredis';
 
@@ -93,7 +92,7 @@ async function purePricing(redisUrl: string): Promise<number> {
   const store = new RedisObservationStore(redis, `bench-pure-${Date.now()}:`);
   await store.saveObservations(observations(Date.now()));
   const rates = new RateService({ store, sources: BENCH_SOURCES });
-  const random = new PooledRandomSource();
+  const random = cryptoRandomSource;
   const jpy = parseFiatCurrency('JPY');
   let price = 1000n;
   try {

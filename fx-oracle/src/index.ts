@@ -36,7 +36,6 @@ export {
 
 export { type Quote, type QuoteStatus, quoteStatus } from './quotes/quote';
 export { applySpread, priceQuote, type QuotePrice } from './quotes/quote-pricing';
-export { PooledRandomSource } from './quotes/pooled-random-source';
 export { QuoteTokenSigner, InvalidQuoteTokenError, type QuoteTokenClaims } from './quotes/quote-token';
 export type { QuoteRepository, BulkQuoteRepository } from './quotes/quote-repository';
 export { BatchingQuoteRepository } from './quotes/batching-quote-repository';

@@ -9,11 +9,11 @@ import {
   type RandomSource,
   ValidationError,
 } from '@coinstile/core';
+import { cryptoRandomSource } from '@coinstile/platform';
 import type { RateService } from '../rates/rate-service';
 import { checkRateRules, DEFAULT_RATE_RULES, type RateRulesProvider } from '../rates/rate-rules';
 import { type Quote, type QuoteStatus, quoteStatus } from './quote';
 import { priceQuote } from './quote-pricing';
-import { PooledRandomSource } from './pooled-random-source';
 import type { QuoteRepository } from './quote-repository';
 import type { QuoteTokenClaims, QuoteTokenSigner } from './quote-token';
 
@@ -68,7 +68,7 @@ export class QuoteService implements QuoteServicePort {
 
   constructor(private readonly options: QuoteServiceOptions) {
     this.now = options.now ?? Date.now;
-    this.random = options.random ?? new PooledRandomSource();
+    this.random = options.random ?? cryptoRandomSource;
     this.defaultTtlMs = options.defaultTtlMs ?? 15 * 60 * 1000;
     this.maxTtlMs = options.maxTtlMs ?? 24 * 60 * 60 * 1000;
   }

@@ -16,7 +16,6 @@ import { sql } from 'kysely';
 import { batchKysely, type PayoutBatchesTable } from './payout-batch-schema';
 import { movePayouts, type PayoutMoveRequest } from './payout-transitions';
 import { ClaimProgress } from './claim-progress';
-import { pooledRandomSource } from './pooled-random-source';
 
 /** What routing sees of a due payout. */
 export interface RoutablePayout {
@@ -110,8 +109,7 @@ export class PayoutBatcher {
     if (!first) throw new RangeError('PayoutBatcher needs at least one provider');
     this.#providers = new Map(options.providers.map((p) => [p.name, p]));
     this.#route = options.route ?? (() => first.name);
-    // A batch takes an id per payout (its ledger posting): drawn from a pool, not one CSPRNG call each.
-    this.options = { ...options, random: pooledRandomSource(options.random) };
+    this.options = options;
   }
 
   /** Batches every due payout (up to `maxCandidates`); returns the new batch ids. */
