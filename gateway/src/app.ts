@@ -2,7 +2,6 @@ import { parseId, RateLimitedError } from '@coinstile/core';
 import { createFxRouter } from '@coinstile/fx-oracle';
 import { type Config, healthRouter, jsonErrorHandler, jsonNotFoundHandler, requestIdMiddleware, type ServiceRuntime } from '@coinstile/platform';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import helmet from 'helmet';
 import { authenticate } from './auth/authenticate';
 import { principalOf, principalOfRequest, requireOperator } from './auth/principal';
 import type { CheckoutService } from './checkouts/checkout-service';
@@ -11,6 +10,7 @@ import type { GatewayServices } from './gateway-services';
 import type { StoreService } from './stores/store-service';
 import type { VoucherService } from './vouchers/voucher-service';
 import { checkoutsRouter, storesRouter } from './http/routes';
+import { securityHeaders } from './http/security-headers';
 import { docsRouter } from './openapi/docs-router';
 
 /** The parts of the runtime the HTTP face uses, and the application services it serves. */
@@ -61,7 +61,7 @@ export function createGatewayApp(deps: GatewayDeps, opts: GatewayAppOptions = {}
   // API responses are not cached by validators; hashing every body for an ETag is wasted work.
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(requestIdMiddleware());
   app.use(deps.metrics.httpMetricsMiddleware);
   app.use(healthRouter({ checks: deps.readinessChecks, lifecycle: deps.lifecycle, registry: deps.metrics.registry }));
