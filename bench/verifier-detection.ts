@@ -17,13 +17,11 @@
  * the services' log level (default warn); `VERIFIER_DETECTION_CPU_PROFILE=<dir>` writes a CPU profile of this
  * process per block (block → last webhook) as `detection-<N>-<round>.cpuprofile`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
-import { createInterface } from 'node:readline';
 import { HDNodeWallet } from 'ethers';
 import { createCheckout, DEFAULT_STORE_POLICY, ID_RANDOM_BYTES, makeId, parseFiatCurrency, type CheckoutId, type CheckoutStatus } from '@coinstile/core';
 import { CheckoutRepository, createServiceRuntime, loadConfig, type DB } from '@coinstile/platform';
@@ -34,6 +32,7 @@ import { deriveAddress, parseReceivingWallet, startVerifier } from '@coinstile/w
 // Internal to wallet-verifier and gateway (not in their public APIs); the compiled modules, as every import here.
 import { decodeExtendedPublicKey, encodeExtendedPublicKey } from '@coinstile/wallet-verifier/dist/addresses/extended-public-key';
 import { startWebhookDelivery, WebhookStore } from '@coinstile/gateway/dist/webhooks';
+import { startReceiver } from './webhook-receiver';
 
 const SIZES = (process.env['VERIFIER_DETECTION_SIZES'] ?? '100,1000,5000').split(',').map(Number);
 const ROUNDS = Number(process.env['VERIFIER_DETECTION_ROUNDS'] ?? 1);
@@ -41,25 +40,6 @@ const OUTPUTS_PER_TX = 1_000;
 /** A directory: each block's CPU profile of this process (block → last webhook) is written there. */
 const CPU_PROFILE_DIR = process.env['VERIFIER_DETECTION_CPU_PROFILE'];
 
-/** The store's webhook endpoint: answers 204 and prints `<checkoutId> <epoch ms>` per `order.released`. */
-const RECEIVER = `
-const http = require('node:http');
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const at = Date.now();
-    res.writeHead(204).end();
-    try {
-      const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      if (event.type === 'order.released') process.stdout.write(event.data.checkoutId + ' ' + at + '\\n');
-    } catch {}
-  });
-});
-server.keepAliveTimeout = 5000;
-server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.address().port + '\\n'));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`;
 
 /**
  * CPU seconds (user + system) used so far by this process and every process below it (PostgreSQL and its
@@ -103,34 +83,6 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-interface Receiver {
-  readonly url: string;
-  readonly received: Map<string, number>;
-  stop(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const received = new Map<string, number>();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`webhook receiver exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const [first, second] = line.split(' ');
-      if (first === 'listening') resolve(Number(second));
-      else if (first !== undefined && second !== undefined && !received.has(first)) received.set(first, Number(second));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 interface SizeResult {
