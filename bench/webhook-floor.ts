@@ -15,14 +15,21 @@
  * the CPU seconds of the sender and of the receiver. On a machine whose cores also run the verifier,
  * PostgreSQL, Redis and the pipeline, the whole detection path can only be slower than this.
  *
+ * Then the database's part of the floor: PostgreSQL's CPU per row for 5,000 rows inserted by ONE bulk
+ * statement (`INSERT … SELECT` from `generate_series`, a text primary key, one more index, a jsonb column),
+ * the cheapest way any design can write a settlement's rows; read from the backend's /proc CPU time.
+ *
  * Run: `npm run bench:webhook-floor`; `WEBHOOK_FLOOR_SIZES` (default `100,1000,5000`), `WEBHOOK_FLOOR_ROUNDS`
  * (default 3).
  */
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { SIGNATURE_HEADER, signWebhookPayload } from '@coinstile/gateway/dist/webhooks/webhook-signature';
 import { signCompactJws } from '@coinstile/merchant-payouts/dist/receipts/compact-jws';
+import { startPostgres } from '@coinstile/testkit';
+import { Client } from 'pg';
 import { startReceiver, type Receiver } from './webhook-receiver';
 
 const SIZES = (process.env['WEBHOOK_FLOOR_SIZES'] ?? '100,1000,5000').split(',').map(Number);
@@ -141,6 +148,38 @@ async function sendAll(receiver: Receiver, n: number, round: number): Promise<Fl
   };
 }
 
+/** PostgreSQL backend CPU (µs) per row of a 5,000-row bulk insert, per round. */
+async function bulkInsertFloor(rounds: number): Promise<number[]> {
+  const postgres = await startPostgres();
+  const client = new Client({ connectionString: await postgres.createDatabase() });
+  try {
+    await client.connect();
+    await client.query('CREATE TABLE floor_rows (id text PRIMARY KEY, checkout_id text NOT NULL, amount_base bigint NOT NULL, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
+    await client.query('CREATE INDEX floor_rows_checkout ON floor_rows (checkout_id)');
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const backendCpuUs = () => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    };
+    const perRow: number[] = [];
+    for (let round = 0; round <= rounds; round += 1) {
+      const before = backendCpuUs();
+      await client.query(
+        `INSERT INTO floor_rows (id, checkout_id, amount_base, body)
+         SELECT $1 || g, 'co_' || g, g, jsonb_build_object('txid', md5(g::text), 'outputIndex', g % 4) FROM generate_series(1, 5000) g`,
+        [`r${round}_`],
+      );
+      // Round 0 warms the backend's caches and is not counted.
+      if (round > 0) perRow.push((backendCpuUs() - before) / 5000);
+    }
+    return perRow;
+  } finally {
+    await client.end().catch(() => undefined);
+    await postgres.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const receiver = await startReceiver();
   const results: FloorResult[] = [];
@@ -160,8 +199,11 @@ async function main(): Promise<void> {
   } finally {
     await receiver.stop();
   }
+  // The backend's CPU time has 10 ms ticks: 5,000 rows give a resolution of 2 µs per row.
+  const pgPerRowUs = await bulkInsertFloor(ROUNDS);
+  console.log(`\nPostgreSQL, one bulk INSERT of 5,000 rows: ${pgPerRowUs.map((us) => us.toFixed(0)).join(' / ')} µs of backend CPU per row`);
   console.log(`\n${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(JSON.stringify({ inFlight: IN_FLIGHT, results }));
+  console.log(JSON.stringify({ inFlight: IN_FLIGHT, results, pgBulkInsertUsPerRow: pgPerRowUs }));
 }
 
 main().catch((err: unknown) => {
