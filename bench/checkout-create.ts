@@ -11,6 +11,12 @@
  * Diagnostics: `BENCH_CHECKOUTS_ONLY=1` (no bare phase), `BENCH_GATEWAYS=n` (n gateway processes),
  * `BENCH_SERVER_PROF=<dir>` (CPU profile), `BENCH_HEAP_PROF=<dir>`, `BENCH_TRACE_GC=1`, and
  * `BENCH_SERVER_NODE_ARGS` (extra node flags for the gateway, e.g. `--max-semi-space-size=64`).
+ *
+ * Comparison: `BENCH_COMPARE_ENV="NAME=value …"` and/or `BENCH_COMPARE_NODE_ARGS="--flag …"` start a second
+ * gateway B with that extra environment / those node flags beside the usual one (A), on the same database,
+ * and drive checkouts at A and at B in alternating slices (the order flipped each round, 8 rounds by
+ * default) instead of the bare phase: a change behind an environment switch or a V8 flag is then compared
+ * under the same machine speed, which on a shared VM drifts more than most changes gain.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,12 +28,20 @@ import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = 2;
-const ROUNDS = 5;
+const ROUNDS = process.env['BENCH_COMPARE_ENV'] || process.env['BENCH_COMPARE_NODE_ARGS'] ? 8 : 5;
 const CONCURRENCY = 64;
 /** `BENCH_GATEWAYS`: gateway processes (default 1), each on its own port; requests go to them in turn. */
 const GATEWAYS = Number(process.env['BENCH_GATEWAYS'] ?? 1);
 /** `BENCH_CHECKOUTS_ONLY=1` skips the bare phase, so a server profile (`BENCH_SERVER_PROF`) shows checkouts alone. */
 const CHECKOUTS_ONLY = process.env['BENCH_CHECKOUTS_ONLY'] === '1';
+const COMPARE_ENV = Object.fromEntries(
+  (process.env['BENCH_COMPARE_ENV'] ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+) as Record<string, string>;
+const COMPARE_NODE_ARGS = (process.env['BENCH_COMPARE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const COMPARING = Object.keys(COMPARE_ENV).length > 0 || COMPARE_NODE_ARGS.length > 0;
 const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
 const BIP84_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
@@ -195,15 +209,16 @@ async function main(): Promise<void> {
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-bench-'));
   const databaseUrl = await postgres.createDatabase();
-  const startServer = (): ChildProcess =>
+  const startServer = (extraEnv: Record<string, string> = {}, extraNodeArgs: readonly string[] = []): ChildProcess =>
     fork(serverScript, [], {
-      execArgv: [...GATEWAY_NODE_ARGS, ...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(process.env['BENCH_HEAP_PROF'] ? ['--heap-prof', `--heap-prof-dir=${process.env['BENCH_HEAP_PROF']}`] : []), ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
+      execArgv: [...GATEWAY_NODE_ARGS, ...extraNodeArgs, ...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(process.env['BENCH_HEAP_PROF'] ? ['--heap-prof', `--heap-prof-dir=${process.env['BENCH_HEAP_PROF']}`] : []), ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
       env: {
         ...process.env,
         BENCH_DATABASE_URL: databaseUrl,
         BENCH_REDIS_URL: redis.url,
         BENCH_OPERATOR_TOKEN: OPERATOR_TOKEN,
         BENCH_DATA_DIR: dataDir,
+        ...extraEnv,
       },
       stdio: 'inherit',
     });
@@ -216,13 +231,15 @@ async function main(): Promise<void> {
   const servers: ChildProcess[] = [startServer()];
   try {
     const bases = [await listening(servers[0]!)];
-    for (let n = 1; n < GATEWAYS; n += 1) {
-      const server = startServer();
+    for (let n = 1; n < (COMPARING ? 2 : GATEWAYS); n += 1) {
+      const server = COMPARING ? startServer(COMPARE_ENV, COMPARE_NODE_ARGS) : startServer();
       servers.push(server);
       bases.push(await listening(server));
     }
     const base = bases[0]!;
-    const baseFor = (i: number) => bases[i % bases.length]!;
+    /** When comparing, the gateway the current slice drives (0: A, 1: B); otherwise requests go round. */
+    let comparedGateway = 0;
+    const baseFor = (i: number) => (COMPARING ? bases[comparedGateway]! : bases[i % bases.length]!);
     const op = { authorization: `Bearer ${OPERATOR_TOKEN}` };
     const store = JSON.parse(
       (
@@ -245,6 +262,30 @@ async function main(): Promise<void> {
       );
     const bare = (i: number) => call(baseFor(i), 'POST', '/bench/bare-insert', { orderId: `B-${runId}-${i}`, amount: '4980' }).then((r) => r.status);
 
+    const row = (label: string, r: PhaseResult) =>
+      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req (event loop ${r.eventLoopUsPerRequest.toFixed(0).padStart(4)})   client CPU ${r.clientCpuUsPerRequest.toFixed(0).padStart(4)} µs/req   cores busy ${(r.machineBusy * 100).toFixed(0)}%   (${r.count} in ${SECONDS} s)`;
+    if (COMPARING) {
+      const samples: [PhaseSample[], PhaseSample[]] = [[], []];
+      for (const gateway of [0, 1] as const) {
+        comparedGateway = gateway;
+        await phase('warm-up', WARMUP_SECONDS, checkout, [servers[gateway]!], (gateway + 1) * 1e9);
+      }
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const gateway of round % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+          comparedGateway = gateway;
+          samples[gateway].push(await phase('checkouts', SECONDS / ROUNDS, checkout, [servers[gateway]!], round * 1e7 + gateway * 5e6));
+        }
+      }
+      const [a, b] = [summarize(samples[0]), summarize(samples[1])];
+      console.log(`\nmachine: ${machine()}`);
+      console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per gateway in ${ROUNDS} alternating slices, keep-alive HTTP\n`);
+      console.log(row('A: checkouts', a));
+      console.log(row('B: checkouts', b));
+      console.log(`\nB: ${[...Object.entries(COMPARE_ENV).map(([k, v]) => `${k}=${v}`), ...COMPARE_NODE_ARGS].join(' ')}`);
+      console.log(`B / A throughput: ${(b.perSecond / a.perSecond).toFixed(3)}; event loop per checkout ${(b.eventLoopUsPerRequest / a.eventLoopUsPerRequest).toFixed(3)}`);
+      console.log(`load average while running: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      return;
+    }
     await phase('warm-up', WARMUP_SECONDS, checkout, servers, 1e9);
     if (!CHECKOUTS_ONLY) await phase('warm-up', WARMUP_SECONDS, bare, servers, 1e9);
     // The two phases alternate in short slices, so load that comes and goes on a shared machine weighs on
@@ -257,8 +298,6 @@ async function main(): Promise<void> {
     }
     const c = summarize(checkoutSamples);
     const b = CHECKOUTS_ONLY ? undefined : summarize(bareSamples);
-    const row = (label: string, r: PhaseResult) =>
-      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req (event loop ${r.eventLoopUsPerRequest.toFixed(0).padStart(4)})   client CPU ${r.clientCpuUsPerRequest.toFixed(0).padStart(4)} µs/req   cores busy ${(r.machineBusy * 100).toFixed(0)}%   (${r.count} in ${SECONDS} s)`;
     console.log(`\nmachine: ${machine()}`);
     console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per phase in ${ROUNDS} alternating slices, keep-alive HTTP, ${GATEWAYS === 1 ? 'gateway in its own process' : `${GATEWAYS} gateway processes, requests in turn`}\n`);
     console.log(row('POST /v1/checkouts (asset BTC)', c));
