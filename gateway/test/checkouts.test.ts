@@ -1,6 +1,7 @@
 import { cryptoDueForFiat, parseFiatCurrency } from '@coinstile/core';
 import { deriveAddress, parseReceivingWallet } from '@coinstile/wallet-verifier';
 import { HDNodeWallet, Mnemonic } from 'ethers';
+import { requestHash } from '../src/checkouts/checkout-service';
 import { checkoutListSchema, checkoutSchema } from '../src/openapi/response-schemas';
 import { ABANDON, activeStoreWithKey, type GatewayHarness, keys, OPERATOR_TOKEN, rowCounts, startHarness, storeBody, walletsOfAccount } from './support/gateway-harness';
 
@@ -87,7 +88,7 @@ describe('POST /v1/checkouts', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ payment: null, amountPaid: null, assets: ['BTC', 'ETH'], escrow: true });
     const after = await rowCounts(h);
-    expect(after['store_wallet_indexes.sum']).toBe(before['store_wallet_indexes.sum']);
+    expect(after['checkouts.addresses']).toBe(before['checkouts.addresses']);
     expect(after['checkouts']).toBe(before['checkouts']! + 1);
   });
 
@@ -178,6 +179,72 @@ describe('Idempotency-Key', () => {
     for (const r of results.filter((r) => r.status !== 201)) expect(r.body.error.code).toBe('idempotency_key_in_use');
   });
 
+  it('a replay and a 409 spend no address: the index they took goes to the next checkout', async () => {
+    const fresh = await activeStoreWithKey(h);
+    const keyed = { ...body, orderId: 'I-5' };
+    const first = await create(keyed, fresh.key, { 'idempotency-key': 'order-I-5' });
+    expect(first.status).toBe(201);
+    const replay = await create(keyed, fresh.key, { 'idempotency-key': 'order-I-5' });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    const conflict = await create({ ...keyed, amount: '4981' }, fresh.key, { 'idempotency-key': 'order-I-5' });
+    expect(conflict.body.error.code).toBe('idempotency_key_reused');
+    const next = await create({ ...body, orderId: 'I-6' }, fresh.key);
+    expect(next.status).toBe(201);
+    expect([await indexOf(first.body.id), await indexOf(next.body.id)]).toEqual([0, 1]);
+  });
+
+  it('requests with one key written in the same batch: one checkout, the others replay it, their indexes go back', async () => {
+    const fresh = await activeStoreWithKey(h);
+    const { checkouts } = h.gateway.services;
+    const keyed = { orderId: 'I-7', amount: '4980', currency: 'JPY', asset: 'BTC' as const };
+    // Started in one turn, the eight reach the writer together: one statement for all of them.
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => checkouts.create(fresh.storeId as never, keyed, 'order-I-7')));
+    const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(created.filter((r) => !r.replayed)).toHaveLength(1);
+    const winner = created.find((r) => !r.replayed)!;
+    for (const r of created) expect(r).toEqual({ status: 201, body: winner.body, replayed: r.replayed });
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'idempotency_key_in_use' });
+    const rows = await h.runtime.db.kysely.selectFrom('checkouts').select('id').where('store_id', '=', fresh.storeId).execute();
+    expect(rows.map((r) => r.id)).toEqual([winner.body.id]);
+    // The seven indexes not written were given back: the next seven checkouts get them, no gap.
+    for (let i = 0; i < 7; i += 1) expect((await create({ ...body, orderId: `I-8-${i}` }, fresh.key)).status).toBe(201);
+    const indexes = await h.runtime.db.kysely.selectFrom('checkouts').select('derivation_index').where('store_id', '=', fresh.storeId).execute();
+    expect(indexes.map((r) => Number(r.derivation_index)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('takes over a key abandoned by a request that died (stale, no response); a live one is in use (409)', async () => {
+    const fresh = await activeStoreWithKey(h);
+    const keyed = { ...body, orderId: 'I-9' };
+    const scope = `${fresh.storeId}:POST /v1/checkouts`;
+    await h.runtime.db.kysely
+      .insertInto('idempotency_keys')
+      .values([
+        { scope, key: 'order-I-9', request_hash: requestHash(keyed), created_at: new Date(Date.now() - 5 * 60_000) },
+        { scope, key: 'order-I-10', request_hash: requestHash(keyed), created_at: new Date() },
+      ])
+      .execute();
+    const before = await rowCounts(h);
+    const live = await create(keyed, fresh.key, { 'idempotency-key': 'order-I-10' });
+    expect(live.status).toBe(409);
+    expect(live.body.error.code).toBe('idempotency_key_in_use');
+    expect(await rowCounts(h)).toEqual(before);
+
+    const taken = await create(keyed, fresh.key, { 'idempotency-key': 'order-I-9' });
+    expect(taken.status).toBe(201);
+    expect(taken.headers.get('idempotent-replayed')).toBeNull();
+    const stored = await h.runtime.db.kysely.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', 'order-I-9').executeTakeFirstOrThrow();
+    expect(stored.response_status).toBe(201);
+    expect(stored.response_body).toEqual(taken.body);
+    expect(stored.completed_at).not.toBeNull();
+    const replay = await create(keyed, fresh.key, { 'idempotency-key': 'order-I-9' });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(taken.body);
+    expect((await rowCounts(h))['checkouts']).toBe(before['checkouts']! + 1);
+    // The 409 and the first try of the takeover each took an index and gave it back.
+    expect(await indexOf(taken.body.id)).toBe(0);
+  });
+
   it('refuses a malformed key', async () => {
     const res = await create(body, store.key, { 'idempotency-key': 'x'.repeat(256) });
     expect(res.status).toBe(400);
@@ -199,13 +266,17 @@ describe('addresses', () => {
     expect(new Set(addresses).size).toBe(rows.length);
     expect(new Set(rows.map((r) => r.derivation_index)).size).toBe(rows.length);
     for (const row of rows) expect(row.address).toBe(deriveAddress(btcWallet, Number(row.derivation_index)));
+    // One gateway process hands out 0..n-1 with no gap and no repeat (replays and 409s before gave
+    // their index back); the shared counter counts indexes leased, which may run ahead.
+    const indexes = rows.map((r) => Number(r.derivation_index)).sort((a, b) => a - b);
+    expect(indexes).toEqual(Array.from({ length: rows.length }, (_, i) => i));
     const counter = await h.runtime.db.kysely
       .selectFrom('store_wallet_indexes')
       .select('next_index')
       .where('store_id', '=', store.storeId)
       .where('asset', '=', 'BTC')
       .executeTakeFirstOrThrow();
-    expect(Math.max(...rows.map((r) => Number(r.derivation_index)))).toBe(Number(counter.next_index) - 1);
+    expect(Number(counter.next_index)).toBeGreaterThanOrEqual(rows.length);
   });
 });
 

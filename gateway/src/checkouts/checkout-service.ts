@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  assertNever,
   AssetNotAcceptedError,
   cancel,
   type CheckoutId,
@@ -45,10 +46,10 @@ import type { CreateCheckoutRequest } from '../http/schemas';
 import { MAX_METADATA_KEYS } from '../http/schemas';
 import type { Store } from '../stores/store';
 import type { StoreService } from '../stores/store-service';
-import { type CheckoutAccountLink, CheckoutWriter } from './checkout-writer';
+import { type CheckoutAccountLink, type CheckoutWriteOutcome, CheckoutWriter, type IdempotentResponse } from './checkout-writer';
 import { type CheckoutView, checkoutView, type PaymentUriConfig, type PaymentView, paymentView } from './checkout-view';
-import { CheckoutReservations } from './checkout-reservations';
 import type { DeferredQuoteRepository } from './deferred-quote-repository';
+import { WalletIndexLeases } from './wallet-index-leases';
 
 /** Another request with this `Idempotency-Key` is being handled right now. 409 `idempotency_key_in_use`. */
 export class IdempotencyKeyInUseError extends ConflictError {
@@ -97,6 +98,26 @@ export interface CheckoutServiceOptions {
   readonly addresses?: AddressDeriver;
 }
 
+/** A checkout request checked against its store, ready to be built. */
+interface CheckoutDraft {
+  readonly store: Store;
+  readonly request: CreateCheckoutRequest;
+  readonly currency: FiatCurrency;
+  readonly priceMinor: bigint;
+  readonly assetsOffered: CryptoAsset[];
+  readonly metadata: { [key: string]: JsonValue };
+  readonly items: JsonValue[];
+  readonly link: CheckoutAccountLink | undefined;
+}
+
+/** Where and how much to pay: the wallet's address at `derivationIndex` and the locked quote. */
+interface PaymentInstructions {
+  readonly asset: CryptoAsset;
+  readonly address: string;
+  readonly quote: Quote;
+  readonly derivationIndex: number;
+}
+
 /** The longest a quote holds (the FX oracle's maximum); longer checkouts renew it on the hosted page. */
 const MAX_QUOTE_TTL_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_ENDPOINT = 'POST /v1/checkouts';
@@ -109,7 +130,7 @@ export class CheckoutService {
   private readonly repository: CheckoutRepository;
   private readonly idempotency: IdempotencyRepository;
   private readonly writer: CheckoutWriter;
-  private readonly reservations: CheckoutReservations;
+  private readonly indexes: WalletIndexLeases;
   /** The checkouts' tenders (vouchers, shopper balances): apply, list, release. */
   readonly tenders: CheckoutTenderRepository;
 
@@ -118,97 +139,101 @@ export class CheckoutService {
     this.tenders = new CheckoutTenderRepository(options.db, options.tenderSources ?? [voucherTenderSource]);
     this.idempotency = new IdempotencyRepository(options.db);
     this.writer = new CheckoutWriter(options.db);
-    this.reservations = new CheckoutReservations(options.db);
+    this.indexes = new WalletIndexLeases(options.db);
   }
 
   /**
    * Opens a checkout for `storeId`. With `asset`, locks a quote and derives a fresh address at once.
    * With `idempotencyKey`, the same key and body replay the first response; another body is a 409.
-   * A 4xx writes nothing (the key is released again).
+   * A 4xx writes nothing (no key is claimed, no address stored).
    */
   async create(storeId: StoreId, request: CreateCheckoutRequest, idempotencyKey?: string, topUpOf?: CheckoutAccountLink): Promise<CreateCheckoutResult> {
     const store = await this.activeStore(storeId);
-    const { currency, priceMinor, assetsOffered, metadata, items } = await this.parseRequest(store, request);
-    const link = topUpOf ?? (request.shopperAccountId === undefined ? undefined : await this.shopperAccountLink(request.shopperAccountId, currency));
-    const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
-    const claim = idempotencyKey === undefined ? undefined : { scope, key: idempotencyKey, requestHash: requestHash(request), now: this.options.clock.now() };
-    const asset = request.asset;
-    const ttlMs = store.policy.expiryMinutes * 60_000;
-    // The key claim, the address index and the quote are fetched together: two round trips to the
-    // database per checkout in all (this, then the insert), each shared with the concurrent requests.
-    const [reserved, lockedQuote] = await Promise.all([
-      this.reservations.reserve({ ...(claim ? { claim } : {}), ...(asset !== undefined ? { wallet: { storeId, asset } } : {}) }).then(
-        (reservation) => ({ reservation }),
-        (error: unknown) => ({ error }),
-      ),
-      asset === undefined ? Promise.resolve(undefined) : this.lockCreationQuote(storeId, asset, currency, priceMinor, ttlMs).then(
-        (quote) => ({ quote }),
-        (error: unknown) => ({ error }),
-      ),
-    ]);
-    if ('error' in reserved) {
-      if (lockedQuote && 'quote' in lockedQuote) this.options.creationQuotes?.pending.take(lockedQuote.quote.id);
-      throw reserved.error;
+    const parsed = await this.parseRequest(store, request);
+    const link = topUpOf ?? (request.shopperAccountId === undefined ? undefined : await this.shopperAccountLink(request.shopperAccountId, parsed.currency));
+    const draft: CheckoutDraft = { store, request, ...parsed, link };
+    if (idempotencyKey === undefined) {
+      const written = await this.writeNew(draft, () => undefined);
+      return { status: 201, body: written.body, replayed: false };
     }
-    const { reservation } = reserved;
-    let index: number | null = null;
-    let quote: Quote | undefined;
-    if (reservation.kind === 'not_claimed' && claim) {
-      // A quote locked for a request that turns out to be a replay or a conflict was shown to no one.
-      if (lockedQuote && 'quote' in lockedQuote) this.options.creationQuotes?.pending.take(lockedQuote.quote.id);
-      const begun = await this.idempotency.begin(scope, claim.key, claim.requestHash, { now: claim.now });
-      switch (begun.kind) {
-        case 'replay':
-          return { status: begun.responseStatus, body: begun.responseBody as unknown as CheckoutView, replayed: true };
-        case 'in_progress':
-          throw new IdempotencyKeyInUseError(claim.key);
-        case 'started':
-          // An abandoned request's key, taken over: reserve again, now without the claim.
-          break;
-      }
-    } else if (reservation.kind === 'claimed') {
-      index = reservation.index;
-      if (lockedQuote && 'error' in lockedQuote) {
-        if (claim) await this.idempotency.abandon(scope, claim.key);
-        throw lockedQuote.error;
-      }
-      quote = lockedQuote?.quote;
+    const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
+    const hash = requestHash(request);
+    const claimedAt = this.options.clock.now();
+    // The key is claimed by the checkout's own statement: one statement per checkout (per batch) in all.
+    const first = await this.writeNew(draft, (body) => ({ kind: 'claim', scope, key: idempotencyKey, requestHash: hash, claimedAt, status: 201, body }));
+    switch (first.outcome) {
+      case 'written':
+        return { status: 201, body: first.body, replayed: false };
+      case 'key_in_use':
+      case 'key_in_use_after_error':
+        break;
+      default:
+        return assertNever(first.outcome, 'checkout write outcome');
+    }
+    const begun = await this.idempotency.begin(scope, idempotencyKey, hash, { now: claimedAt });
+    switch (begun.kind) {
+      case 'replay':
+        return { status: begun.responseStatus, body: begun.responseBody as unknown as CheckoutView, replayed: true };
+      case 'in_progress':
+        throw new IdempotencyKeyInUseError(idempotencyKey);
+      case 'started':
+        // An abandoned request's key, taken over: it is ours and in progress until the checkout's
+        // statement stores the response.
+        break;
+      default:
+        return assertNever(begun, 'idempotency begin');
     }
     try {
-      if (asset !== undefined && (index === null || quote === undefined)) {
-        const again = await this.reservations.reserve({ wallet: { storeId, asset } });
-        index = again.kind === 'claimed' ? again.index : null;
-        quote = await this.lockCreationQuote(storeId, asset, currency, priceMinor, ttlMs);
-      }
-      const createdAt = this.options.clock.now();
-      const id = nextId('co', this.options.clock, this.options.random);
-      const payment = asset === undefined || quote === undefined || index === null ? undefined : await this.addressAt(store, asset, index, quote);
-      const checkout = createCheckout({
-        id,
-        storeId,
-        orderId: request.orderId,
-        priceMinor,
-        currency,
-        createdAt,
-        policy: store.policy,
-        ...(payment ? { payment: { asset: payment.asset, address: payment.address, quote: payment.quote } } : {}),
-      });
-      const details: CheckoutDetails = {
-        assetsOffered,
-        derivationIndex: payment?.derivationIndex ?? null,
-        escrow: request.escrow ?? store.policy.escrow?.byDefault ?? false,
-        metadata,
-        items,
-      };
-      const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
-      const response = claim === undefined ? undefined : { scope, key: claim.key, status: 201, body };
-      await this.writer.insert(checkout, details, response, quote === undefined ? undefined : this.options.creationQuotes?.pending.take(quote.id), link);
-      return { status: 201, body, replayed: false };
+      const taken = await this.writeNew(draft, (body) => ({ kind: 'complete', scope, key: idempotencyKey, status: 201, body }));
+      if (taken.outcome !== 'written') throw new Error(`a checkout completing its own key was not written (${taken.outcome})`);
+      return { status: 201, body: taken.body, replayed: false };
     } catch (err) {
-      if (quote !== undefined) this.options.creationQuotes?.pending.take(quote.id);
-      if (claim) await this.idempotency.abandon(scope, claim.key);
+      await this.idempotency.abandon(scope, idempotencyKey);
       throw err;
     }
+  }
+
+  /**
+   * Builds a checkout of `draft` (a fresh address and quote when it names an asset) and writes it with
+   * the key response `responseOf` gives for its body. When the write says it was not written because of
+   * its key, its address was stored and shown nowhere: the index goes back to be handed out again.
+   */
+  private async writeNew(
+    draft: CheckoutDraft,
+    responseOf: (body: CheckoutView) => IdempotentResponse | undefined,
+  ): Promise<{ outcome: CheckoutWriteOutcome; body: CheckoutView }> {
+    const { store, request, currency, priceMinor } = draft;
+    const asset = request.asset;
+    const payment =
+      asset === undefined
+        ? undefined
+        : await this.paymentInstructions(store, asset, () => this.lockCreationQuote(store.id, asset, currency, priceMinor, store.policy.expiryMinutes * 60_000), (quote) =>
+            this.options.creationQuotes?.pending.take(quote.id),
+          );
+    // From here the quote is either written with the checkout or dropped: it was shown to no one.
+    const quote = payment === undefined ? undefined : this.options.creationQuotes?.pending.take(payment.quote.id);
+    const checkout = createCheckout({
+      id: nextId('co', this.options.clock, this.options.random),
+      storeId: store.id,
+      orderId: request.orderId,
+      priceMinor,
+      currency,
+      createdAt: this.options.clock.now(),
+      policy: store.policy,
+      ...(payment ? { payment: { asset: payment.asset, address: payment.address, quote: payment.quote } } : {}),
+    });
+    const details: CheckoutDetails = {
+      assetsOffered: draft.assetsOffered,
+      derivationIndex: payment?.derivationIndex ?? null,
+      escrow: request.escrow ?? store.policy.escrow?.byDefault ?? false,
+      metadata: draft.metadata,
+      items: draft.items,
+    };
+    const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
+    // On an error the index is never given back: the statement may have committed.
+    const outcome = await this.writer.insert(checkout, details, responseOf(body), quote, draft.link);
+    if (outcome === 'key_in_use' && payment) this.indexes.giveBack(store.id, payment.asset, payment.derivationIndex);
+    return { outcome, body };
   }
 
   /** The checkout `idText` of `storeId` with its payments; another store's checkout is not found. */
@@ -405,32 +430,41 @@ export class CheckoutService {
   }
 
   /** A locked quote and a never-used address of the store's wallet, fetched together. */
-  private async instructions(
-    store: Store,
-    asset: CryptoAsset,
-    currency: FiatCurrency,
-    priceMinor: bigint,
-    ttlMs: number,
-  ): Promise<{ asset: CryptoAsset; address: string; quote: Quote; derivationIndex: number }> {
+  private instructions(store: Store, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<PaymentInstructions> {
     if (!store.wallets[asset]) throw new AssetNotAcceptedError(store.id, asset);
-    const [quote, index] = await Promise.all([this.lockQuote(store.id, asset, currency, priceMinor, ttlMs), this.allocate(store.id, asset)]);
-    return this.addressAt(store, asset, index, quote);
+    return this.paymentInstructions(store, asset, () => this.lockQuote(store.id, asset, currency, priceMinor, ttlMs));
   }
 
-  /** A fresh derivation index of the store's wallet for `asset`. */
-  private async allocate(storeId: StoreId, asset: CryptoAsset): Promise<number> {
-    const reservation = await this.reservations.reserve({ wallet: { storeId, asset } });
-    if (reservation.kind !== 'claimed' || reservation.index === null) throw new Error('an index reservation without a key is always granted');
-    return reservation.index;
+  /**
+   * A quote (`lock`) and a fresh derivation index, fetched together, and the wallet's address at the
+   * index. When the quote cannot be locked the index was shown to no one and goes back; when the address
+   * cannot be derived the quote is dropped (`dropQuote`).
+   */
+  private async paymentInstructions(
+    store: Store,
+    asset: CryptoAsset,
+    lock: () => Promise<Quote>,
+    dropQuote: (quote: Quote) => void = () => undefined,
+  ): Promise<PaymentInstructions> {
+    const [index, quote] = await Promise.all([settled(this.indexes.take(store.id, asset)), settled(lock())]);
+    if ('error' in quote) {
+      if ('value' in index) this.indexes.giveBack(store.id, asset, index.value);
+      throw quote.error;
+    }
+    if ('error' in index) {
+      dropQuote(quote.value);
+      throw index.error;
+    }
+    try {
+      return await this.addressAt(store, asset, index.value, quote.value);
+    } catch (err) {
+      dropQuote(quote.value);
+      throw err;
+    }
   }
 
   /** The wallet's address at `index` (or at the next usable index) with the quote, as payment instructions. */
-  private async addressAt(
-    store: Store,
-    asset: CryptoAsset,
-    index: number,
-    quote: Quote,
-  ): Promise<{ asset: CryptoAsset; address: string; quote: Quote; derivationIndex: number }> {
+  private async addressAt(store: Store, asset: CryptoAsset, index: number, quote: Quote): Promise<PaymentInstructions> {
     const wallet = store.wallets[asset];
     if (!wallet) throw new AssetNotAcceptedError(store.id, asset);
     let derivationIndex = index;
@@ -438,9 +472,10 @@ export class CheckoutService {
       try {
         return { asset, address: await (this.options.addresses ?? inlineAddressDeriver).derive(wallet, derivationIndex), quote, derivationIndex };
       } catch (err) {
-        // BIP32 leaves ~2^-127 of indexes without a key: skip to the next one, as it prescribes.
+        // BIP32 leaves ~2^-127 of indexes without a key: skip to the next one, as it prescribes (the
+        // unusable index is never given back).
         if (!(err instanceof UnusableChildIndexError)) throw err;
-        derivationIndex = await this.allocate(store.id, asset);
+        derivationIndex = await this.indexes.take(store.id, asset);
       }
     }
   }
@@ -462,6 +497,13 @@ export class CheckoutService {
     }
     return byCheckout;
   }
+}
+
+function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function clampQuoteTtl(ttlMs: number): number {

@@ -1,6 +1,5 @@
 import type { Quote, QuoteRepository } from '@coinstile/fx-oracle';
-import type { QuotesTable } from '@coinstile/platform';
-import type { Insertable } from 'kysely';
+import { type JsonValue, type QuotesTable, toJsonValue } from '@coinstile/platform';
 
 /**
  * The quote repository of checkout creation: a locked quote is held in memory until the checkout that
@@ -30,8 +29,26 @@ export class DeferredQuoteRepository implements QuoteRepository {
   }
 }
 
-/** The `quotes` row of a quote, exactly as fx-oracle's `KyselyQuoteRepository` writes it (and reads it back). */
-export function quoteRow(quote: Quote): Insertable<QuotesTable> {
+/** The columns of `quotes` a checkout's statement writes. */
+export const QUOTE_COLUMNS = [
+  'id',
+  'store_id',
+  'base_asset',
+  'quote_currency',
+  'rate',
+  'spread_bps',
+  'sources',
+  'amount_due_base',
+  'price_minor',
+  'created_at',
+  'expires_at',
+] as const satisfies readonly (keyof QuotesTable)[];
+
+/**
+ * The `quotes` row of a quote as a JSON object for `jsonb_populate_recordset`, holding exactly what
+ * fx-oracle's `KyselyQuoteRepository` writes (and reads back).
+ */
+export function quoteRow(quote: Quote): Record<(typeof QUOTE_COLUMNS)[number], JsonValue | Date> {
   return {
     id: quote.id,
     store_id: quote.storeId,
@@ -39,7 +56,7 @@ export function quoteRow(quote: Quote): Insertable<QuotesTable> {
     quote_currency: quote.currency,
     rate: quote.rate,
     spread_bps: quote.spreadBps,
-    sources: JSON.stringify({ marketRate: quote.marketRate, demo: quote.demo, values: quote.sources.map((component) => ({ ...component })) }),
+    sources: toJsonValue({ marketRate: quote.marketRate, demo: quote.demo, values: quote.sources.map((component) => ({ ...component })) }),
     amount_due_base: quote.amountDueBase.toString(),
     price_minor: quote.priceMinor.toString(),
     created_at: quote.createdAt,

@@ -10,8 +10,11 @@ export class GroupCommit<In, Out> {
   constructor(
     /** Handles a batch; returns one result per input, in order. */
     private readonly flushBatch: (inputs: readonly In[]) => Promise<readonly Out[]>,
-    /** Handles one input when its batch failed, so one bad input fails only its own caller. */
-    private readonly flushOne: (input: In) => Promise<Out>,
+    /**
+     * Handles one input alone: a batch of one, or (`afterBatchError`) each input of a batch that failed,
+     * so one bad input fails only its own caller. The failed batch may still have committed.
+     */
+    private readonly flushOne: (input: In, afterBatchError: boolean) => Promise<Out>,
     private readonly maxBatchSize = 200,
   ) {}
 
@@ -33,13 +36,13 @@ export class GroupCommit<In, Out> {
     if (batch.length === 0) return;
     if (batch.length === 1) {
       const only = batch[0]!;
-      this.flushOne(only.input).then(only.resolve, only.reject);
+      this.flushOne(only.input, false).then(only.resolve, only.reject);
       return;
     }
     this.flushBatch(batch.map((entry) => entry.input)).then(
       (outputs) => batch.forEach((entry, i) => entry.resolve(outputs[i] as Out)),
       () => {
-        for (const entry of batch) this.flushOne(entry.input).then(entry.resolve, entry.reject);
+        for (const entry of batch) this.flushOne(entry.input, true).then(entry.resolve, entry.reject);
       },
     );
   }

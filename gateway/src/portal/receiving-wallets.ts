@@ -1,5 +1,6 @@
 import { CRYPTO_ASSET_CODES, type CryptoAsset, type StoreId } from '@coinstile/core';
 import type { Database } from '@coinstile/platform';
+import { sql } from 'kysely';
 import type { StoreService } from '../stores/store-service';
 
 /** Wallets scan this many unused addresses past the last used one; a store's wallet may miss payments beyond it. */
@@ -12,7 +13,7 @@ export type GapState = 'ok' | 'approaching' | 'exceeded';
 export interface ReceivingWalletStatus {
   readonly asset: CryptoAsset;
   readonly extendedPublicKey: string;
-  /** The index the next checkout in this asset gets. */
+  /** One past the highest index handed out to a checkout (0 when none was): where the next address lies. */
   readonly nextIndex: bigint;
   /** The highest index a payment arrived at, or null when none has. */
   readonly lastPaidIndex: bigint | null;
@@ -32,29 +33,26 @@ export function gapStateOf(unpaidPastLastPaid: bigint, gapLimit: number): GapSta
  * Each of the store's receiving wallets with its next derivation index and how many addresses were
  * handed out unpaid past the last paid one: a wallet app restored from the xpub stops looking after
  * `gapLimit` such addresses, so the store is warned before payments there become invisible to it.
+ * Counted from the checkouts' addresses, not from `store_wallet_indexes`: that counter also counts the
+ * indexes gateways leased ahead and have not handed out, which no wallet app needs to look at yet.
  */
 export async function receivingWalletStatuses(db: Database, stores: StoreService, storeId: StoreId, gapLimit = DEFAULT_GAP_LIMIT): Promise<ReceivingWalletStatus[]> {
-  const store = await stores.get(storeId);
-  const [indexes, paid] = await Promise.all([
-    db.kysely.selectFrom('store_wallet_indexes').select(['asset', 'next_index']).where('store_id', '=', storeId).execute(),
-    db.kysely
-      .selectFrom('checkouts')
-      .select(['asset', (eb) => eb.fn.max<string>('derivation_index').as('last_paid')])
-      .where('store_id', '=', storeId)
-      .where('amount_paid_base', '>', '0')
-      .where('derivation_index', 'is not', null)
-      .groupBy('asset')
-      .execute(),
+  const [store, issued] = await Promise.all([
+    stores.get(storeId),
+    sql<{ asset: string; last_issued: string; last_paid: string | null }>`
+      SELECT asset, max(derivation_index) AS last_issued, max(derivation_index) FILTER (WHERE amount_paid_base > 0) AS last_paid
+        FROM checkouts
+       WHERE store_id = ${storeId} AND derivation_index IS NOT NULL
+       GROUP BY asset`.execute(db.kysely),
   ]);
-  const nextOf = new Map(indexes.map((r) => [r.asset, BigInt(r.next_index)]));
-  const lastPaidOf = new Map(paid.map((r) => [r.asset, r.last_paid === null ? null : BigInt(r.last_paid)]));
+  const issuedOf = new Map(issued.rows.map((r) => [r.asset, r]));
   return CRYPTO_ASSET_CODES.flatMap((asset) => {
     const wallet = store.wallets[asset];
     if (wallet === undefined) return [];
-    const nextIndex = nextOf.get(asset) ?? 0n;
-    const lastPaidIndex = lastPaidOf.get(asset) ?? null;
+    const row = issuedOf.get(asset);
+    const nextIndex = row === undefined ? 0n : BigInt(row.last_issued) + 1n;
+    const lastPaidIndex = row?.last_paid == null ? null : BigInt(row.last_paid);
     const unpaidPastLastPaid = nextIndex - (lastPaidIndex === null ? 0n : lastPaidIndex + 1n);
-    const unpaid = unpaidPastLastPaid < 0n ? 0n : unpaidPastLastPaid;
-    return [{ asset, extendedPublicKey: wallet.extendedPublicKey, nextIndex, lastPaidIndex, unpaidPastLastPaid: unpaid, gapLimit, gap: gapStateOf(unpaid, gapLimit) }];
+    return [{ asset, extendedPublicKey: wallet.extendedPublicKey, nextIndex, lastPaidIndex, unpaidPastLastPaid, gapLimit, gap: gapStateOf(unpaidPastLastPaid, gapLimit) }];
   });
 }
