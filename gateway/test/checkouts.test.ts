@@ -1,5 +1,5 @@
 import { cryptoDueForFiat, parseFiatCurrency } from '@coinstile/core';
-import { deriveAddress, parseReceivingWallet } from '@coinstile/wallet-verifier';
+import { type AddressDeriver, deriveAddress, parseReceivingWallet, UnusableChildIndexError } from '@coinstile/wallet-verifier';
 import { HDNodeWallet, Mnemonic } from 'ethers';
 import { requestHash } from '../src/checkouts/checkout-service';
 import { checkoutListSchema, checkoutSchema } from '../src/openapi/response-schemas';
@@ -412,5 +412,33 @@ describe('rates and quotes (fx-oracle router behind auth)', () => {
     expect((await h.request('GET', `/v1/quotes/${quoteId}`, { token: other.key })).status).toBe(404);
     expect((await h.request('GET', '/v1/fx/sources', { token: store.key })).status).toBe(403);
     expect((await h.request('GET', '/v1/fx/sources', { token: OPERATOR_TOKEN })).status).toBe(200);
+  });
+});
+
+describe('BIP32 unusable indexes', () => {
+  it('an index without a key (BIP32’s 2^-127 case) is skipped for the next one and never handed out again', async () => {
+    const fresh = await activeStoreWithKey(h);
+    const detail = await h.request('GET', `/v1/stores/${fresh.storeId}`, { token: OPERATOR_TOKEN });
+    const ethWallet = parseReceivingWallet('ETH', 'mainnet', detail.body.wallets.ETH.extendedPublicKey);
+    // The case cannot be produced with a real key: the service's deriver is wrapped to hit it at index 1.
+    const options = (h.gateway.services.checkouts as unknown as { options: { addresses?: AddressDeriver } }).options;
+    const real = options.addresses!;
+    options.addresses = {
+      derive: (wallet, index) => (index === 1 ? Promise.reject(new UnusableChildIndexError(index)) : real.derive(wallet, index)),
+      close: () => real.close(),
+    };
+    try {
+      const indexes: number[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const res = await create({ orderId: `U-${i}`, amount: '1000', currency: 'JPY', asset: 'ETH' }, fresh.key);
+        expect(res.status).toBe(201);
+        const index = await indexOf(res.body.id);
+        expect(res.body.payment.address).toBe(deriveAddress(ethWallet, index));
+        indexes.push(index);
+      }
+      expect(indexes).toEqual([0, 2, 3, 4]);
+    } finally {
+      options.addresses = real;
+    }
   });
 });
