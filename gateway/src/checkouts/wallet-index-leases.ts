@@ -94,15 +94,17 @@ class WalletStock {
  * (`store_wallet_indexes.next_index` counts indexes leased, by every gateway process), so that under
  * load a checkout takes its index without a statement of its own.
  *
- * The lease size adapts to demand: when idle a lease takes exactly the indexes waited for (a lone
- * checkout leases one), so a restart leaves no gap; when indexes were handed out within the last
- * `demandWindowMs`, the wallet keeps about that many (at most `maxAhead`) leased ahead and refills when
- * half of them are gone, before anyone has to wait. Leases of every wallet needed within one turn of the
- * event loop go to the database as one statement.
+ * The lease size adapts to demand: a lease takes exactly the indexes waited for, plus, when indexes were
+ * handed out within the last `demandWindowMs`, about that many more (at most `maxAhead`) so that the
+ * next takes find one at once; the wallet refills when fewer than half of that remain, before anyone has
+ * to wait. A lone checkout after a quiet spell leases exactly one, as when every checkout leased its own,
+ * so a restart of an idle gateway leaves no gap and one under load a gap of at most about `maxAhead`.
+ * Each wallet has at most one lease under way (its runs arrive in increasing order), and the leases of
+ * every wallet due within one turn of the event loop go to the database as one statement.
  *
- * Every index is handed out once by this process, and leases never overlap across processes. An index
- * given back (`giveBack`) must be one whose address was never stored nor shown; anything in doubt is
- * simply not given back, which leaves a gap and never reuses an address.
+ * An index is handed out to one taker only, and leases never overlap across processes sharing the
+ * counter. An index given back (`giveBack`) must be one whose address was never stored nor shown;
+ * anything in doubt is simply not given back, which leaves a gap and never reuses an address.
  */
 export class WalletIndexLeases {
   private readonly wallets = new Map<string, WalletStock>();
