@@ -17,6 +17,9 @@
  * and drive checkouts at A and at B in alternating slices (the order flipped each round, 8 rounds by
  * default) instead of the bare phase: a change behind an environment switch or a V8 flag is then compared
  * under the same machine speed, which on a shared VM drifts more than most changes gain.
+ * `BENCH_COMPARE_TREE=<dir>` runs B from another built checkout of the repository (e.g. the commit before a
+ * change: `git worktree add`/`git clone`, `npm install`, `npx tsc -b`), on the same database, which must
+ * then need no other migrations.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +31,7 @@ import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = 2;
-const ROUNDS = process.env['BENCH_COMPARE_ENV'] || process.env['BENCH_COMPARE_NODE_ARGS'] ? 8 : 5;
+const ROUNDS = process.env['BENCH_COMPARE_ENV'] || process.env['BENCH_COMPARE_NODE_ARGS'] || process.env['BENCH_COMPARE_TREE'] ? 8 : 5;
 const CONCURRENCY = 64;
 /** `BENCH_GATEWAYS`: gateway processes (default 1), each on its own port; requests go to them in turn. */
 const GATEWAYS = Number(process.env['BENCH_GATEWAYS'] ?? 1);
@@ -41,7 +44,8 @@ const COMPARE_ENV = Object.fromEntries(
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 ) as Record<string, string>;
 const COMPARE_NODE_ARGS = (process.env['BENCH_COMPARE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-const COMPARING = Object.keys(COMPARE_ENV).length > 0 || COMPARE_NODE_ARGS.length > 0;
+const COMPARE_TREE = process.env['BENCH_COMPARE_TREE'];
+const COMPARING = Object.keys(COMPARE_ENV).length > 0 || COMPARE_NODE_ARGS.length > 0 || COMPARE_TREE !== undefined;
 const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
 const BIP84_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
@@ -191,13 +195,13 @@ function machine(): string {
  * wraps every EventEmitter's construction and `emit`: ~9 % of the gateway's time per checkout in an
  * interleaved comparison, a cost production does not have.
  */
-function compiledServerScript(): string {
-  const source = readFileSync(join(__dirname, 'checkout-create-server.ts'), 'utf8');
+function compiledServerScript(benchDir = __dirname): string {
+  const source = readFileSync(join(benchDir, 'checkout-create-server.ts'), 'utf8');
   const { outputText } = transpileModule(source, {
     compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true },
     fileName: 'checkout-create-server.ts',
   });
-  const outDir = join(__dirname, 'out');
+  const outDir = join(benchDir, 'out');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'checkout-create-server.js');
   writeFileSync(file, outputText);
@@ -209,8 +213,9 @@ async function main(): Promise<void> {
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-bench-'));
   const databaseUrl = await postgres.createDatabase();
-  const startServer = (extraEnv: Record<string, string> = {}, extraNodeArgs: readonly string[] = []): ChildProcess =>
-    fork(serverScript, [], {
+  const compareScript = COMPARE_TREE === undefined ? undefined : compiledServerScript(join(COMPARE_TREE, 'bench'));
+  const startServer = (extraEnv: Record<string, string> = {}, extraNodeArgs: readonly string[] = [], script = serverScript): ChildProcess =>
+    fork(script, [], {
       execArgv: [...GATEWAY_NODE_ARGS, ...extraNodeArgs, ...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(process.env['BENCH_HEAP_PROF'] ? ['--heap-prof', `--heap-prof-dir=${process.env['BENCH_HEAP_PROF']}`] : []), ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],
       env: {
         ...process.env,
@@ -232,7 +237,7 @@ async function main(): Promise<void> {
   try {
     const bases = [await listening(servers[0]!)];
     for (let n = 1; n < (COMPARING ? 2 : GATEWAYS); n += 1) {
-      const server = COMPARING ? startServer(COMPARE_ENV, COMPARE_NODE_ARGS) : startServer();
+      const server = COMPARING ? startServer(COMPARE_ENV, COMPARE_NODE_ARGS, compareScript) : startServer();
       servers.push(server);
       bases.push(await listening(server));
     }
@@ -281,7 +286,7 @@ async function main(): Promise<void> {
       console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per gateway in ${ROUNDS} alternating slices, keep-alive HTTP\n`);
       console.log(row('A: checkouts', a));
       console.log(row('B: checkouts', b));
-      console.log(`\nB: ${[...Object.entries(COMPARE_ENV).map(([k, v]) => `${k}=${v}`), ...COMPARE_NODE_ARGS].join(' ')}`);
+      console.log(`\nB: ${[...(COMPARE_TREE === undefined ? [] : [`the tree at ${COMPARE_TREE}`]), ...Object.entries(COMPARE_ENV).map(([k, v]) => `${k}=${v}`), ...COMPARE_NODE_ARGS].join(' ')}`);
       console.log(`B / A throughput: ${(b.perSecond / a.perSecond).toFixed(3)}; event loop per checkout ${(b.eventLoopUsPerRequest / a.eventLoopUsPerRequest).toFixed(3)}`);
       console.log(`load average while running: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
       return;

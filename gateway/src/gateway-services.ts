@@ -68,6 +68,8 @@ export async function createGatewayServices(runtime: ServiceRuntime, options: Ga
     tenderSources: [voucherTenderSource, shopperBalanceTenderSource({ db, clock, random })],
     addresses,
   });
+  // Registered before the HTTP server (main.ts), so it stops after the server has drained its requests.
+  runtime.lifecycle.register({ name: 'wallet-index-leases', stop: () => checkouts.close() });
   const shopperAccounts: ShopperAccountService = new ShopperAccountService({ db, clock, random, checkouts });
   const limiterRedis = await rateLimitConnection(runtime);
   const vouchers = new VoucherService({

@@ -139,6 +139,36 @@ describe('WalletIndexLeases', () => {
     expect(await leased(storeId, 'ETH')).toBe(5);
   });
 
+  it('close gives the unused tail of its last lease back to the counter, so a graceful restart under load leaves no gap', async () => {
+    const storeId = await newStore();
+    const leases = new WalletIndexLeases(db, { maxAhead: 64 });
+    const handedOut: number[] = [];
+    for (let i = 0; i < 200; i += 1) handedOut.push(await leases.take(storeId, 'BTC'));
+    await pause();
+    expect(await leased(storeId)).toBeGreaterThan(200);
+    await leases.close();
+    expect(await leased(storeId)).toBe(200);
+    // The next process starts where this one stopped handing out.
+    const next = new WalletIndexLeases(db);
+    expect(await next.take(storeId, 'BTC')).toBe(200);
+    await next.close();
+    expect(await leased(storeId)).toBe(201);
+  });
+
+  it('close leaves the counter alone when another process leased after it (that gap stays, nothing is handed out twice)', async () => {
+    const storeId = await newStore();
+    const a = new WalletIndexLeases(db, { maxAhead: 64 });
+    for (let i = 0; i < 100; i += 1) await a.take(storeId, 'BTC');
+    await pause();
+    const leasedByA = await leased(storeId);
+    expect(leasedByA).toBeGreaterThan(100);
+    const b = new WalletIndexLeases(db);
+    expect(await b.take(storeId, 'BTC')).toBe(leasedByA);
+    await a.close();
+    expect(await leased(storeId)).toBe(leasedByA + 1);
+    expect(await b.take(storeId, 'BTC')).toBe(leasedByA + 1);
+  });
+
   it('two instances on one database (two gateway processes) never hand out the same index, each in increasing order', async () => {
     const stores = [await newStore(), await newStore()];
     const a = new WalletIndexLeases(db);

@@ -236,6 +236,11 @@ export class CheckoutService {
     return { outcome, body };
   }
 
+  /** Returns the derivation indexes leased and never handed out (`WalletIndexLeases.close`); once requests have stopped. */
+  close(): Promise<void> {
+    return this.indexes.close();
+  }
+
   /** The checkout `idText` of `storeId` with its payments; another store's checkout is not found. */
   async get(storeId: StoreId, idText: string): Promise<CheckoutView> {
     const id = parseId('co', idText);

@@ -110,9 +110,11 @@ export class WalletIndexLeases {
   private readonly wallets = new Map<string, WalletStock>();
   private readonly due = new Set<string>();
   private flushScheduled = false;
-  private readonly maxAhead: number;
+  private maxAhead: number;
   private readonly demandWindowMs: number;
   private readonly now: () => number;
+  /** Lease statements under way, awaited by `close`. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -192,7 +194,37 @@ export class WalletIndexLeases {
       requests.push({ walletKey, storeId, asset, count });
     }
     this.due.clear();
-    if (requests.length > 0) void this.lease(requests);
+    if (requests.length > 0) {
+      const leasing = this.lease(requests);
+      this.inFlight.add(leasing);
+      void leasing.finally(() => this.inFlight.delete(leasing));
+    }
+  }
+
+  /**
+   * Gives the shared counter back what this process leased and never handed out, where it can: for each
+   * wallet, the tail of its last run, when no other process has leased after it (the counter still ends
+   * that run). So a graceful restart under load leaves no gap beyond indexes given back, and one that
+   * meets another gateway's later lease leaves the gap it would have left anyway. Call it once requests
+   * have stopped (the HTTP server drained); a take after it still works, leasing exactly what it needs.
+   */
+  async close(): Promise<void> {
+    this.maxAhead = 0;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const tails: { store_id: string; asset: string; back_to: number; leased_to: number }[] = [];
+    for (const stock of this.wallets.values()) {
+      const last = stock.runs[stock.runs.length - 1];
+      if (last === undefined || stock.waiters.length > 0) continue;
+      const [storeId, asset] = stock.walletKey.split('|') as [string, string];
+      tails.push({ store_id: storeId, asset, back_to: last.from, leased_to: last.to });
+      stock.runs.pop();
+    }
+    if (tails.length === 0) return;
+    await sql`
+      UPDATE store_wallet_indexes AS w
+         SET next_index = t.back_to
+        FROM jsonb_to_recordset(${JSON.stringify(tails)}::jsonb) AS t(store_id text, asset text, back_to bigint, leased_to bigint)
+       WHERE w.store_id = t.store_id AND w.asset = t.asset AND w.next_index = t.leased_to`.execute(this.db.kysely);
   }
 
   private async lease(requests: readonly LeaseRequest[]): Promise<void> {
