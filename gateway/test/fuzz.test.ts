@@ -4,7 +4,7 @@ import { activeStoreWithKey, type GatewayHarness, OPERATOR_TOKEN, rowCounts, sta
 /**
  * Property: whatever a client sends — random JSON, wrong types, huge strings, any Unicode (lone
  * surrogates, NUL), nested junk, junk ids, queries and headers — the API never answers 5xx, and a 4xx
- * changes nothing in the database (row counts of every table, and the address counters).
+ * changes nothing in the database (row counts of every table, and the addresses handed out).
  */
 let h: GatewayHarness;
 let store: { storeId: string; key: string };
