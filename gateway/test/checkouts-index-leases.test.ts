@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ID_RANDOM_BYTES, makeId, type StoreId } from '@coinstile/core';
 import { type Database, migrateToLatest, openDatabase } from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
+import { insertStore } from '../../platform/test/db/fixtures';
 import { WalletIndexLeases } from '../src/checkouts/wallet-index-leases';
 
 let postgres: PostgresServer;
@@ -17,19 +18,8 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function newStore(): Promise<StoreId> {
-  const id = makeId('st', Date.now(), randomBytes(ID_RANDOM_BYTES));
-  await db.kysely
-    .insertInto('stores')
-    .values({
-      id,
-      name: 'Kobe Tea House',
-      status: 'active',
-      payout_currency: 'JPY',
-      payout_account: JSON.stringify({ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Kobe Tea House KK' }),
-    })
-    .execute();
-  return id as StoreId;
+function newStore(): Promise<StoreId> {
+  return insertStore(db);
 }
 
 /** The shared counter: indexes leased so far (0 when the wallet never leased). */
