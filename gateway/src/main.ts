@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { httpServerComponent, type ServiceRuntime } from '@coinstile/platform';
+import { httpServerComponent, listenExpress, type ServiceRuntime } from '@coinstile/platform';
 import type { Router } from 'express';
 import { type ApiRouterFactory, createGatewayApp, type HostedPageRouterFactory } from './app';
 import { ensureOperatorToken, type OperatorTokenBootstrap } from './auth/operator-token';
@@ -107,7 +107,7 @@ export async function startGateway(runtime: ServiceRuntime, opts: StartGatewayOp
     },
   );
   runtime.lifecycle.register(startTenderReleaseSweeper({ tenders: services.checkouts.tenders, db: runtime.db, clock: runtime.clock, logger: runtime.logger }));
-  const server = app.listen(opts.port ?? runtime.config.port);
+  const server = listenExpress(app, opts.port ?? runtime.config.port);
   server.on('clientError', answerClientError);
   await once(server, 'listening');
   runtime.lifecycle.register(httpServerComponent(server));

@@ -10,3 +10,4 @@ export {
   runReadinessChecks,
 } from './health-router';
 export { REQUEST_ID_HEADER, requestIdMiddleware, requestIdOf } from './request-id';
+export { createExpressServer, listenExpress } from './express-server';

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import express from 'express';
 import { jsonNotFoundHandler } from '../http/error-handler';
+import { listenExpress } from '../http/express-server';
 import { healthRouter, type ReadinessCheck } from '../http/health-router';
 import { httpServerComponent } from '../lifecycle/components';
 import type { ServiceRuntime } from './service-runtime';
@@ -22,7 +23,7 @@ export async function startOpsServer(runtime: ServiceRuntime, opts: OpsServerOpt
   app.disable('x-powered-by');
   app.use(healthRouter({ checks: [...runtime.readinessChecks, ...(opts.checks ?? [])], lifecycle: runtime.lifecycle, registry: runtime.metrics.registry }));
   app.use(jsonNotFoundHandler());
-  const server = app.listen(opts.port ?? runtime.config.port);
+  const server = listenExpress(app, opts.port ?? runtime.config.port);
   await once(server, 'listening');
   runtime.lifecycle.register(httpServerComponent(server, 'ops-http'));
   return server;
