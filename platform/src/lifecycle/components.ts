@@ -1,6 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Queue, Worker } from 'bullmq';
 import type { LifecycleComponent } from './lifecycle';
+
+const RESPONSE_IN_FLIGHT = Symbol('coinstile.responseInFlight');
+type SocketWithResponse = Socket & { [RESPONSE_IN_FLIGHT]?: ServerResponse | undefined };
 
 /**
  * The HTTP server stops accepting connections at once, closes idle keep-alive sockets, answers in-flight
@@ -8,23 +12,36 @@ import type { LifecycleComponent } from './lifecycle';
  * socket is destroyed. Create it right after the server starts so it sees every request.
  */
 export function httpServerComponent(server: Server, name = 'http'): LifecycleComponent {
-  // Responses still being written when shutdown starts must also close their connection afterwards.
-  const openResponses = new Set<ServerResponse>();
+  // Responses still being written when shutdown starts must also close their connection afterwards. Each
+  // connection notes its response in flight on itself: a Set of responses, added to and deleted from on
+  // every request, made V8 keep every response through a young-generation collection and promote it
+  // (see createExpressServer); connections come and go far more rarely.
+  const connections = new Set<Socket>();
   let closing = false;
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (closing) {
       res.setHeader('Connection', 'close');
       return;
     }
-    openResponses.add(res);
-    res.once('close', () => openResponses.delete(res));
+    const socket = req.socket as SocketWithResponse;
+    socket[RESPONSE_IN_FLIGHT] = res;
+    res.once('finish', () => {
+      if (socket[RESPONSE_IN_FLIGHT] === res) socket[RESPONSE_IN_FLIGHT] = undefined;
+    });
   });
   return {
     name,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         closing = true;
-        for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
+        for (const socket of connections) {
+          const res = (socket as SocketWithResponse)[RESPONSE_IN_FLIGHT];
+          if (res !== undefined && !res.headersSent) res.setHeader('Connection', 'close');
+        }
         server.close((err) => (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve()));
         // A keep-alive socket becomes idle when its in-flight response ends; close each as it does.
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
