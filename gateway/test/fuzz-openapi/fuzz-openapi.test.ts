@@ -262,7 +262,12 @@ test('every OpenAPI operation: no 5xx, and no 4xx changes the database', async (
     await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`.execute(
       h.runtime.db.kysely,
     )
-  ).rows.map((r) => r.table_name);
+  )
+    .rows.map((r) => r.table_name)
+    // `store_wallet_indexes` counts the derivation indexes gateways have LEASED (WalletIndexLeases), not the
+    // addresses handed out: a refused request may take an index from a lease that then refills, and gives
+    // it back unused to the next checkout. An address handed out is a `checkouts` row, which is checked.
+    .filter((table) => table !== 'store_wallet_indexes');
 
   const perOperation: FuzzCase[][] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
