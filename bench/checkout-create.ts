@@ -22,12 +22,12 @@
  * then need no other migrations.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, startRedis } from '@coinstile/testkit';
-import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
+import { transpiledToOut } from './bench-support';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = 2;
@@ -189,31 +189,13 @@ function machine(): string {
   return `${cpus().length} CPUs (${model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}`;
 }
 
-/**
- * The gateway script as plain JavaScript (`bench/out/`), run by plain `node` as production runs the
- * gateway. Under ts-node the gateway would also load Node's REPL, and with it the `domain` module, which
- * wraps every EventEmitter's construction and `emit`: ~9 % of the gateway's time per checkout in an
- * interleaved comparison, a cost production does not have.
- */
-function compiledServerScript(benchDir = __dirname): string {
-  const source = readFileSync(join(benchDir, 'checkout-create-server.ts'), 'utf8');
-  const { outputText } = transpileModule(source, {
-    compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: 'checkout-create-server.ts',
-  });
-  const outDir = join(benchDir, 'out');
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, 'checkout-create-server.js');
-  writeFileSync(file, outputText);
-  return file;
-}
-
 async function main(): Promise<void> {
-  const serverScript = compiledServerScript();
+  // Plain JavaScript run by plain node, as production runs the gateway (see `transpiledToOut`).
+  const serverScript = transpiledToOut(join(__dirname, 'checkout-create-server.ts'));
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'coinstile-bench-'));
   const databaseUrl = await postgres.createDatabase();
-  const compareScript = COMPARE_TREE === undefined ? undefined : compiledServerScript(join(COMPARE_TREE, 'bench'));
+  const compareScript = COMPARE_TREE === undefined ? undefined : transpiledToOut(join(COMPARE_TREE, 'bench', 'checkout-create-server.ts'));
   const startServer = (extraEnv: Record<string, string> = {}, extraNodeArgs: readonly string[] = [], script = serverScript): ChildProcess =>
     fork(script, [], {
       execArgv: [...GATEWAY_NODE_ARGS, ...extraNodeArgs, ...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(process.env['BENCH_HEAP_PROF'] ? ['--heap-prof', `--heap-prof-dir=${process.env['BENCH_HEAP_PROF']}`] : []), ...(process.env['BENCH_SERVER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_SERVER_PROF']}`] : [])],

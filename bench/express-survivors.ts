@@ -12,10 +12,7 @@
  * Run: `npm run bench:express-survivors`.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
-import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 
 const VARIANTS = ['node-http', 'node-http-set-prototype', 'express-listen', 'express-born', 'express-born-response-set', 'express-born-on-connection'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -87,22 +84,6 @@ async function serve(variant: Variant): Promise<void> {
   server.listen(0, '127.0.0.1', () => process.send?.((server.address() as import('node:net').AddressInfo).port));
 }
 
-/**
- * This file as plain JavaScript (`bench/out/`), so each server runs under plain `node`: under ts-node the
- * servers would also load the `domain` module, which changes every EventEmitter (see checkout-create.ts).
- */
-function compiledSelf(): string {
-  if (__filename.endsWith('.js')) return __filename;
-  const { outputText } = transpileModule(readFileSync(__filename, 'utf8'), {
-    compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: 'express-survivors.ts',
-  });
-  mkdirSync(join(__dirname, 'out'), { recursive: true });
-  const file = join(__dirname, 'out', 'express-survivors.js');
-  writeFileSync(file, outputText);
-  return file;
-}
-
 async function measure(script: string, variant: Variant): Promise<{ variant: Variant; requestsPerSecond: number; survivedMedianMb: number; pauseMedianMs: number }> {
   const child = fork(script, ['--server', variant], { execArgv: ['--max-semi-space-size=64', '--trace-gc-nvp'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let trace = '';
@@ -141,7 +122,10 @@ async function measure(script: string, variant: Variant): Promise<{ variant: Var
 async function main(): Promise<void> {
   const at = process.argv.indexOf('--server');
   if (at >= 0) return serve(process.argv[at + 1] as Variant);
-  const script = compiledSelf();
+  // Each server runs this file as plain JavaScript under plain node (see `transpiledToOut`); imported here
+  // only, so the transpiled copy in bench/out needs nothing beside it.
+  const { transpiledToOut } = require('./bench-support') as typeof import('./bench-support');
+  const script = transpiledToOut(__filename);
   for (const variant of VARIANTS) {
     const r = await measure(script, variant);
     console.log(`${r.variant.padEnd(28)} ${String(r.requestsPerSecond).padStart(6)}/s   survived per scavenge ${r.survivedMedianMb.toFixed(2).padStart(6)} MB   scavenge pause ${r.pauseMedianMs.toFixed(1)} ms`);

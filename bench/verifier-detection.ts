@@ -32,6 +32,7 @@ import { deriveAddress, parseReceivingWallet, startVerifier } from '@coinstile/w
 // Internal to wallet-verifier and gateway (not in their public APIs); the compiled modules, as every import here.
 import { decodeExtendedPublicKey, encodeExtendedPublicKey } from '@coinstile/wallet-verifier/dist/addresses/extended-public-key';
 import { startWebhookDelivery, WebhookStore } from '@coinstile/gateway/dist/webhooks';
+import { percentile } from './bench-support';
 import { startReceiver } from './webhook-receiver';
 
 const SIZES = (process.env['VERIFIER_DETECTION_SIZES'] ?? '100,1000,5000').split(',').map(Number);
@@ -71,10 +72,6 @@ function stackCpuSeconds(): Map<string, number> {
     pending.push(...(children.get(pid) ?? []));
   }
   return byName;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length * p) / 100) - 1)]!;
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

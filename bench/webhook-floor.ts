@@ -24,12 +24,12 @@
  */
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { SIGNATURE_HEADER, signWebhookPayload } from '@coinstile/gateway/dist/webhooks/webhook-signature';
 import { signCompactJws } from '@coinstile/merchant-payouts/dist/receipts/compact-jws';
 import { startPostgres } from '@coinstile/testkit';
 import { Client } from 'pg';
+import { percentile, processCpuSeconds } from './bench-support';
 import { startReceiver, type Receiver } from './webhook-receiver';
 
 const SIZES = (process.env['WEBHOOK_FLOOR_SIZES'] ?? '100,1000,5000').split(',').map(Number);
@@ -72,10 +72,6 @@ function orderReleasedBody(checkoutId: string, receiptKey: KeyObject): string {
       tenders: [],
     },
   });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length * p) / 100) - 1)]!;
 }
 
 interface FloorResult {
@@ -157,11 +153,7 @@ async function bulkInsertFloor(rounds: number): Promise<number[]> {
     await client.query('CREATE TABLE floor_rows (id text PRIMARY KEY, checkout_id text NOT NULL, amount_base bigint NOT NULL, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
     await client.query('CREATE INDEX floor_rows_checkout ON floor_rows (checkout_id)');
     const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    const backendCpuUs = () => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10_000;
-    };
+    const backendCpuUs = () => processCpuSeconds(pid) * 1e6;
     const perRow: number[] = [];
     for (let round = 0; round <= rounds; round += 1) {
       const before = backendCpuUs();

@@ -3,8 +3,8 @@
  * server, not Coinstile's), which answers 204 and notes when each `order.released` arrived, by its `data.checkoutId`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { processCpuSeconds } from './bench-support';
 
 /** The store's webhook endpoint: answers 204 and prints `<checkoutId> <epoch ms>` per `order.released`. */
 const RECEIVER = `
@@ -50,11 +50,7 @@ export async function startReceiver(): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     received,
-    cpuSeconds: () => {
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
