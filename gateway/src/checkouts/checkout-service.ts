@@ -451,14 +451,14 @@ export class CheckoutService {
     lock: () => Promise<Quote>,
     dropQuote: (quote: Quote) => void = () => undefined,
   ): Promise<PaymentInstructions> {
-    const [index, quote] = await Promise.all([settled(this.indexes.take(store.id, asset)), settled(lock())]);
-    if ('error' in quote) {
-      if ('value' in index) this.indexes.giveBack(store.id, asset, index.value);
-      throw quote.error;
+    const [index, quote] = await Promise.allSettled([this.indexes.take(store.id, asset), lock()]);
+    if (quote.status === 'rejected') {
+      if (index.status === 'fulfilled') this.indexes.giveBack(store.id, asset, index.value);
+      throw quote.reason;
     }
-    if ('error' in index) {
+    if (index.status === 'rejected') {
       dropQuote(quote.value);
-      throw index.error;
+      throw index.reason;
     }
     try {
       return await this.addressAt(store, asset, index.value, quote.value);
@@ -502,13 +502,6 @@ export class CheckoutService {
     }
     return byCheckout;
   }
-}
-
-function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
-  return promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
 }
 
 function clampQuoteTtl(ttlMs: number): number {
