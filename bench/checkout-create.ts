@@ -31,7 +31,6 @@ import { transpiledToOut } from './bench-support';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = 2;
-const ROUNDS = process.env['BENCH_COMPARE_ENV'] || process.env['BENCH_COMPARE_NODE_ARGS'] || process.env['BENCH_COMPARE_TREE'] ? 8 : 5;
 const CONCURRENCY = 64;
 /** `BENCH_GATEWAYS`: gateway processes (default 1), each on its own port; requests go to them in turn. */
 const GATEWAYS = Number(process.env['BENCH_GATEWAYS'] ?? 1);
@@ -46,6 +45,8 @@ const COMPARE_ENV = Object.fromEntries(
 const COMPARE_NODE_ARGS = (process.env['BENCH_COMPARE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const COMPARE_TREE = process.env['BENCH_COMPARE_TREE'];
 const COMPARING = Object.keys(COMPARE_ENV).length > 0 || COMPARE_NODE_ARGS.length > 0 || COMPARE_TREE !== undefined;
+/** Slices per phase; a comparison gets more, its two gateways taking turns. */
+const ROUNDS = COMPARING ? 8 : 5;
 const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
 const BIP84_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
