@@ -42,8 +42,8 @@ export type DerivationOutcome =
 interface PendingDerivation {
   readonly wallet: ReceivingWallet;
   readonly index: number;
-  /** Derived ahead of demand: dropped, not derived inline, if its thread dies. */
-  readonly ahead?: true;
+  /** Derived ahead of demand into this window: dropped, not derived inline, if its thread dies. */
+  readonly ahead?: WalletWindow;
   resolve(address: string): void;
   reject(err: unknown): void;
 }
@@ -55,13 +55,25 @@ interface WalletWindow {
   askedTo: number;
 }
 
+/** What an `AddressDerivationPool` has done since it was made: counters for metrics and tests. */
+export interface AddressDerivationStats {
+  /** Requests answered from addresses derived ahead, with no trip to the thread. */
+  readonly readyHits: number;
+  /** Requests that had to wait for a derivation (on the thread, or inline). */
+  readonly onDemand: number;
+  /** Addresses the thread was asked for, ahead and on demand together. */
+  readonly sentToThread: number;
+}
+
 /** Worker failures after which the pool stops starting threads and derives inline for good. */
 const MAX_WORKER_FAILURES = 3;
 /** Addresses derived ahead per wallet, and how few may remain ahead before the next window is asked for. */
 const LOOKAHEAD = 128;
 const REFILL_BELOW = 64;
-/** Derivations ahead sent to the thread per message: a request on demand waits behind one such message at most. */
+/** Derivations ahead sent to the thread per message. */
 const AHEAD_CHUNK = 16;
+/** Messages of derivations ahead on the thread at once: a request on demand waits behind these at most. */
+const AHEAD_MESSAGES = 4;
 /** Wallets whose windows are kept; the least recently used one is forgotten beyond it. */
 const MAX_WINDOWS = 1_000;
 const MAX_INDEX = 0x7fffffff;
@@ -93,7 +105,10 @@ export class AddressDerivationPool implements AddressDeriver {
   readonly #script: string | undefined;
   readonly #windows = new Map<string, WalletWindow>();
   #ahead: PendingDerivation[] = [];
-  #aheadInFlight = false;
+  #aheadMessagesInFlight = 0;
+  #readyHits = 0;
+  #onDemand = 0;
+  #sentToThread = 0;
 
   constructor(options: { readonly workerScript?: string } = {}) {
     this.#script = options.workerScript ?? compiledWorkerScript();
@@ -104,15 +119,26 @@ export class AddressDerivationPool implements AddressDeriver {
     return this.#script !== undefined && this.#failures < MAX_WORKER_FAILURES && !this.#closed ? 'worker' : 'inline';
   }
 
+  get stats(): AddressDerivationStats {
+    return { readyHits: this.#readyHits, onDemand: this.#onDemand, sentToThread: this.#sentToThread };
+  }
+
   derive(wallet: ReceivingWallet, index: number): Promise<string> {
-    if (this.mode === 'inline') return inlineAddressDeriver.derive(wallet, index);
+    if (this.mode === 'inline') {
+      this.#onDemand += 1;
+      return inlineAddressDeriver.derive(wallet, index);
+    }
     const window = this.#windowOf(wallet);
     const ready = window.ready.get(index);
     this.#deriveAhead(wallet, window, index);
     if (ready !== undefined) {
+      this.#readyHits += 1;
       window.ready.delete(index);
       return Promise.resolve(ready);
     }
+    this.#onDemand += 1;
+    // Derived on demand: the same index, or an earlier one, still waiting to be derived ahead is not needed.
+    if (this.#ahead.length > 0) this.#ahead = this.#ahead.filter((pending) => pending.ahead !== window || pending.index > index);
     return new Promise<string>((resolve, reject) => {
       this.#queue.push({ wallet, index, resolve, reject });
       this.#schedule();
@@ -147,7 +173,7 @@ export class AddressDerivationPool implements AddressDeriver {
     const to = Math.min(from + LOOKAHEAD, MAX_INDEX + 1);
     window.askedTo = to;
     for (let i = from; i < to; i += 1) {
-      this.#ahead.push({ wallet, index: i, ahead: true, resolve: (address) => window.ready.set(i, address), reject: () => undefined });
+      this.#ahead.push({ wallet, index: i, ahead: window, resolve: (address) => window.ready.set(i, address), reject: () => undefined });
     }
     this.#schedule();
   }
@@ -174,21 +200,23 @@ export class AddressDerivationPool implements AddressDeriver {
     this.#sendAhead();
   }
 
-  /** One message of derivations ahead at a time, so requests on demand never queue behind many. */
+  /** A few small messages of derivations ahead at a time, so requests on demand never queue behind many. */
   #sendAhead(): void {
-    if (this.#aheadInFlight || this.#ahead.length === 0 || this.#closed) return;
-    const worker = this.#ensureWorker();
-    if (!worker) {
-      this.#ahead = [];
-      return;
+    while (this.#aheadMessagesInFlight < AHEAD_MESSAGES && this.#ahead.length > 0 && !this.#closed) {
+      const worker = this.#ensureWorker();
+      if (!worker) {
+        this.#ahead = [];
+        return;
+      }
+      this.#aheadMessagesInFlight += 1;
+      this.#send(worker, this.#ahead.splice(0, AHEAD_CHUNK));
     }
-    this.#aheadInFlight = true;
-    this.#send(worker, this.#ahead.splice(0, AHEAD_CHUNK));
   }
 
   #send(worker: Worker, batch: PendingDerivation[]): void {
     const id = this.#nextBatchId++;
     this.#inFlight.set(id, batch);
+    this.#sentToThread += batch.length;
     worker.ref();
     const wallets: ReceivingWallet[] = [];
     const positions = new Map<ReceivingWallet, number>();
@@ -219,7 +247,7 @@ export class AddressDerivationPool implements AddressDeriver {
     const batch = this.#inFlight.get(id);
     if (!batch) return;
     this.#inFlight.delete(id);
-    if (batch[0]?.ahead) this.#aheadInFlight = false;
+    if (batch[0]?.ahead) this.#aheadMessagesInFlight -= 1;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
       if (outcome === undefined) deriveInline(pending);
@@ -237,7 +265,7 @@ export class AddressDerivationPool implements AddressDeriver {
     if (!this.#closed) this.#failures += 1;
     const stranded = [...this.#inFlight.values()].flat();
     this.#inFlight.clear();
-    this.#aheadInFlight = false;
+    this.#aheadMessagesInFlight = 0;
     // What was asked on demand is derived here; what was only derived ahead is dropped (asked again on a miss).
     stranded.filter((pending) => !pending.ahead).forEach(deriveInline);
     this.#afterSettle();

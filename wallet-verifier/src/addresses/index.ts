@@ -7,4 +7,4 @@ export { deriveAddress, deriveAddresses } from './derive-address';
 export * from './address-validation';
 export * from './payment-uri';
 export * from './payment-qr';
-export { AddressDerivationPool, inlineAddressDeriver, type AddressDeriver } from './address-derivation-pool';
+export { type AddressDerivationStats, AddressDerivationPool, inlineAddressDeriver, type AddressDeriver } from './address-derivation-pool';

@@ -59,6 +59,25 @@ describe('AddressDerivationPool', () => {
     }
   });
 
+  it('does not derive ahead the indexes a jump skipped (another gateway handed them out)', async () => {
+    const pool = new AddressDerivationPool();
+    try {
+      // Index 0 asks for 1…128 ahead; index 100, asked in the same turn, means 1…99 went elsewhere.
+      const [first, jumped] = await Promise.all([pool.derive(btc, 0), pool.derive(btc, 100)]);
+      expect([first, jumped]).toEqual([deriveAddress(btc, 0), deriveAddress(btc, 100)]);
+      for (let index = 101; index <= 256; index += 1) expect(await pool.derive(btc, index)).toBe(deriveAddress(btc, index));
+      const { readyHits, onDemand, sentToThread } = pool.stats;
+      expect(readyHits + onDemand).toBe(2 + 156);
+      expect(readyHits).toBeGreaterThan(100);
+      // 0 and 100, then 101…256 and the window after them (257…384) once each; 1…99 never. Deriving the
+      // skipped indexes too would make it 384 or more.
+      expect(sentToThread).toBeGreaterThanOrEqual(2 + 156);
+      expect(sentToThread).toBeLessThanOrEqual(2 + 284);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('raises the typed error for an index out of range, and the other requests of the batch still succeed', async () => {
     const pool = new AddressDerivationPool();
     try {
