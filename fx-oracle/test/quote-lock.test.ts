@@ -107,6 +107,18 @@ describe.each(['postgres', 'pglite'] as const)('quote lock persisted in %s', (en
     expect(status).toBe(lockedStatus);
   });
 
+  it('locks a quote without a token for callers that show it to no one: the same quote, stored the same way', async () => {
+    const unsigned = await quotes.lockUnsigned({ storeId, asset: 'BTC', currency: 'JPY', priceMinor: 4980n, ttlMs: 15 * 60_000 });
+    expect(unsigned).not.toHaveProperty('token');
+    expect(unsigned.rate).toBe('8911666.17');
+    expect(unsigned.amountDueBase).toBe(cryptoDueForFiat(4980n, parseFiatCurrency('JPY'), 'BTC', unsigned.rate));
+    // Read back, it is a quote like any other, and gets its token then.
+    const { status, token, ...stored } = await quotes.get(unsigned.id);
+    expect(stored).toEqual(unsigned);
+    expect(status).toBe('active');
+    expect(quotes.verifyToken(token)).toMatchObject({ id: unsigned.id, amountDueBase: unsigned.amountDueBase.toString() });
+  });
+
   it('re-quotes an expired quote at the current rate instead of honouring it', async () => {
     const first = await quotes.lock({ storeId, asset: 'ETH', currency: 'USD', priceMinor: 1_999n, ttlMs: 60_000 });
     expect((await quotes.current(first.id)).replacesQuoteId).toBeNull();

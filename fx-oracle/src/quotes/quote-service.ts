@@ -79,6 +79,15 @@ export class QuoteService implements QuoteServicePort {
    * `ValidationError` (400) for an unknown asset or currency, a non-positive price or a bad ttl.
    */
   async lock(request: LockQuoteRequest): Promise<SignedQuote> {
+    const quote = await this.lockUnsigned(request);
+    return this.signed(quote, quote.createdAt.getTime());
+  }
+
+  /**
+   * The same quote as `lock`, without its token: for callers that show the quote to no one outside
+   * Coinstile (checkout creation), which then spend no HMAC on a token nobody reads.
+   */
+  async lockUnsigned(request: LockQuoteRequest): Promise<Quote> {
     const asset = checkAsset(request.asset);
     const currency = parseFiatCurrency(request.currency);
     if (typeof request.priceMinor !== 'bigint' || request.priceMinor <= 0n) {
@@ -108,7 +117,7 @@ export class QuoteService implements QuoteServicePort {
       expiresAt: new Date(nowMs + ttlMs),
     };
     await this.options.repository.insert(quote);
-    return this.signed(quote, nowMs);
+    return quote;
   }
 
   /** The stored quote, active or expired; `NotFoundError` (404) when there is none. */

@@ -427,11 +427,11 @@ export class CheckoutService {
   }
 
   private lockCreationQuote(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<Quote> {
-    return (this.options.creationQuotes?.service ?? this.options.quotes).lock({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
+    return (this.options.creationQuotes?.service ?? this.options.quotes).lockUnsigned({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
   }
 
   private lockQuote(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<Quote> {
-    return this.options.quotes.lock({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
+    return this.options.quotes.lockUnsigned({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
   }
 
   /** A locked quote and a never-used address of the store's wallet, fetched together. */
