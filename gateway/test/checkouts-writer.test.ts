@@ -68,7 +68,7 @@ function newCheckout(store: StoreId = storeId): { checkout: Checkout; details: C
 }
 
 function claimOf(key: string, body: unknown = { key }): IdempotentResponse {
-  return { kind: 'claim', scope, key, requestHash: 'h', claimedAt: new Date(), status: 201, body };
+  return { kind: 'claim', scope, key, requestHash: 'h', claimedAt: new Date(), status: 201, bodyJson: JSON.stringify(body) };
 }
 
 function writeOne(writer: CheckoutWriter, response: IdempotentResponse) {
@@ -128,7 +128,7 @@ describe('CheckoutWriter', () => {
     const writer = new CheckoutWriter(db);
     await db.kysely.insertInto('idempotency_keys').values({ scope, key: 'k-taken', request_hash: 'h', created_at: new Date() }).execute();
     const taken = newCheckout();
-    expect(await writer.insert(taken.checkout, taken.details, { kind: 'complete', scope, key: 'k-taken', status: 201, body: { ok: true } }, taken.quote)).toBe('written');
+    expect(await writer.insert(taken.checkout, taken.details, { kind: 'complete', scope, key: 'k-taken', status: 201, bodyJson: '{"ok":true}' }, taken.quote)).toBe('written');
     expect(await storedKey('k-taken')).toMatchObject({ response_status: 201, response_body: { ok: true }, completed_at: expect.any(Date) });
     expect(await checkoutExists(taken.checkout)).toBe(true);
   });

@@ -151,6 +151,9 @@ describe('Idempotency-Key', () => {
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
+    // The first response is sent as the text stored for its key; the replay, from the stored JSON: same type.
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(again.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await rowCounts(h)).toEqual(countAfterFirst);
 
     const conflict = await create({ ...body, amount: '4981' }, store.key, { 'idempotency-key': 'order-I-1' });
@@ -203,7 +206,9 @@ describe('Idempotency-Key', () => {
     const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(created.filter((r) => !r.replayed)).toHaveLength(1);
     const winner = created.find((r) => !r.replayed)!;
-    for (const r of created) expect(r).toEqual({ status: 201, body: winner.body, replayed: r.replayed });
+    for (const r of created) expect({ status: r.status, body: r.body, replayed: r.replayed }).toEqual({ status: 201, body: winner.body, replayed: r.replayed });
+    // The winner's body was serialized once, and that text is what the client gets.
+    expect(JSON.parse(winner.bodyJson!)).toEqual(winner.body);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'idempotency_key_in_use' });
     const rows = await h.runtime.db.kysely.selectFrom('checkouts').select('id').where('store_id', '=', fresh.storeId).execute();
     expect(rows.map((r) => r.id)).toEqual([winner.body.id]);

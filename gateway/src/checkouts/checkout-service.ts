@@ -70,6 +70,8 @@ export class QuoteNotRenewableError extends DomainRuleError {
 export interface CreateCheckoutResult {
   readonly status: number;
   readonly body: CheckoutView;
+  /** `body` as JSON text when it is serialized already (a new checkout's, stored with its key): send it as it is. */
+  readonly bodyJson?: string;
   readonly replayed: boolean;
 }
 
@@ -154,16 +156,16 @@ export class CheckoutService {
     const draft: CheckoutDraft = { store, request, ...parsed, link };
     if (idempotencyKey === undefined) {
       const written = await this.writeNew(draft, () => undefined);
-      return { status: 201, body: written.body, replayed: false };
+      return { status: 201, body: written.body, bodyJson: written.bodyJson, replayed: false };
     }
     const scope = `${storeId}:${IDEMPOTENCY_ENDPOINT}`;
     const hash = requestHash(request);
     const claimedAt = this.options.clock.now();
     // The key is claimed by the checkout's own statement: one statement per checkout (per batch) in all.
-    const first = await this.writeNew(draft, (body) => ({ kind: 'claim', scope, key: idempotencyKey, requestHash: hash, claimedAt, status: 201, body }));
+    const first = await this.writeNew(draft, (bodyJson) => ({ kind: 'claim', scope, key: idempotencyKey, requestHash: hash, claimedAt, status: 201, bodyJson }));
     switch (first.outcome) {
       case 'written':
-        return { status: 201, body: first.body, replayed: false };
+        return { status: 201, body: first.body, bodyJson: first.bodyJson, replayed: false };
       case 'key_in_use':
       case 'key_in_use_after_error':
         break;
@@ -184,9 +186,9 @@ export class CheckoutService {
         return assertNever(begun, 'idempotency begin');
     }
     try {
-      const taken = await this.writeNew(draft, (body) => ({ kind: 'complete', scope, key: idempotencyKey, status: 201, body }));
+      const taken = await this.writeNew(draft, (bodyJson) => ({ kind: 'complete', scope, key: idempotencyKey, status: 201, bodyJson }));
       if (taken.outcome !== 'written') throw new Error(`a checkout completing its own key was not written (${taken.outcome})`);
-      return { status: 201, body: taken.body, replayed: false };
+      return { status: 201, body: taken.body, bodyJson: taken.bodyJson, replayed: false };
     } catch (err) {
       await this.idempotency.abandon(scope, idempotencyKey);
       throw err;
@@ -200,8 +202,8 @@ export class CheckoutService {
    */
   private async writeNew(
     draft: CheckoutDraft,
-    responseOf: (body: CheckoutView) => IdempotentResponse | undefined,
-  ): Promise<{ outcome: CheckoutWriteOutcome; body: CheckoutView }> {
+    responseOf: (bodyJson: string) => IdempotentResponse | undefined,
+  ): Promise<{ outcome: CheckoutWriteOutcome; body: CheckoutView; bodyJson: string }> {
     const { store, request, currency, priceMinor } = draft;
     const asset = request.asset;
     const payment =
@@ -230,10 +232,12 @@ export class CheckoutService {
       items: draft.items,
     };
     const body = checkoutView({ ...checkout, ...details, cancelledAt: null }, [], this.options.uris);
+    // Serialized once: the same text is stored as the key's response and sent to the client.
+    const bodyJson = JSON.stringify(body);
     // On an error the index is never given back: the statement may have committed.
-    const outcome = await this.writer.insert(checkout, details, responseOf(body), quote, draft.link);
+    const outcome = await this.writer.insert(checkout, details, responseOf(bodyJson), quote, draft.link);
     if (outcome === 'key_in_use' && payment) this.indexes.giveBack(store.id, payment.asset, payment.derivationIndex);
-    return { outcome, body };
+    return { outcome, body, bodyJson };
   }
 
   /** Returns the derivation indexes leased and never handed out (`WalletIndexLeases.close`); once requests have stopped. */

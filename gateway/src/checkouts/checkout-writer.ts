@@ -15,10 +15,11 @@ export type IdempotentResponse =
       readonly requestHash: string;
       readonly claimedAt: Date;
       readonly status: number;
-      readonly body: unknown;
+      /** The response body as the JSON text the client is sent, stored as it is. */
+      readonly bodyJson: string;
     }
   /** The key is already this request's (it took over an abandoned claim): the response is stored with the checkout. */
-  | { readonly kind: 'complete'; readonly scope: string; readonly key: string; readonly status: number; readonly body: unknown };
+  | { readonly kind: 'complete'; readonly scope: string; readonly key: string; readonly status: number; readonly bodyJson: string };
 
 /**
  * What became of a checkout given to the writer. `written`: it, its quote and its response committed.
@@ -105,25 +106,28 @@ export class CheckoutWriter {
   }
 
   private async write(batch: readonly NewCheckout[], afterBatchError: boolean): Promise<CheckoutWriteOutcome[]> {
+    // Each response body goes in as the very JSON text the client is sent: serialized once, not parsed back.
     const claims = batch.flatMap((entry, i) =>
       entry.response?.kind === 'claim'
         ? [
-            {
-              i,
-              checkout_id: entry.checkout.id,
-              scope: entry.response.scope,
-              key: entry.response.key,
-              request_hash: entry.response.requestHash,
-              created_at: entry.response.claimedAt,
-              status: entry.response.status,
-              body: toJsonValue(entry.response.body),
-            },
+            withBody(
+              {
+                i,
+                checkout_id: entry.checkout.id,
+                scope: entry.response.scope,
+                key: entry.response.key,
+                request_hash: entry.response.requestHash,
+                created_at: entry.response.claimedAt,
+                status: entry.response.status,
+              },
+              entry.response.bodyJson,
+            ),
           ]
         : [],
     );
     const completions = batch.flatMap((entry) =>
       entry.response?.kind === 'complete'
-        ? [{ scope: entry.response.scope, key: entry.response.key, status: entry.response.status, body: toJsonValue(entry.response.body) }]
+        ? [withBody({ scope: entry.response.scope, key: entry.response.key, status: entry.response.status }, entry.response.bodyJson)]
         : [],
     );
     const quotes = batch.flatMap((entry) => (entry.quote ? [quoteRow(entry.quote)] : []));
@@ -134,7 +138,7 @@ export class CheckoutWriter {
     // is checked at the end of the statement, when both exist.
     const claimCtes = claims.length === 0 ? sql`` : sql`
       claim_request AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(claims)}::jsonb)
+        SELECT * FROM jsonb_to_recordset(${`[${claims.join(',')}]`}::jsonb)
           AS r(i int, checkout_id text, scope text, key text, request_hash text, created_at timestamptz, status int, body jsonb)
       ),
       first_of_key AS (SELECT DISTINCT ON (scope, key) * FROM claim_request ORDER BY scope, key, i),
@@ -152,7 +156,7 @@ export class CheckoutWriter {
       completed AS (
         UPDATE idempotency_keys AS k
            SET response_status = v.status, response_body = v.body, completed_at = now()
-          FROM jsonb_to_recordset(${JSON.stringify(completions)}::jsonb) AS v(scope text, key text, status int, body jsonb)
+          FROM jsonb_to_recordset(${`[${completions.join(',')}]`}::jsonb) AS v(scope text, key text, status int, body jsonb)
          WHERE k.scope = v.scope AND k.key = v.key AND k.response_status IS NULL
       ),`;
     const onlyWinners = claims.length === 0 ? sql`` : sql`WHERE c.id NOT IN (SELECT checkout_id FROM not_written)`;
@@ -174,6 +178,11 @@ export class CheckoutWriter {
     const notWritten = new Set(result.rows.map((row) => row.checkout_id));
     return batch.map((entry) => (!notWritten.has(entry.checkout.id) ? 'written' : afterBatchError ? 'key_in_use_after_error' : 'key_in_use'));
   }
+}
+
+/** `fields` as a JSON object with one more member, `body`, whose value is the JSON text `bodyJson`. */
+function withBody(fields: Record<string, string | number | Date>, bodyJson: string): string {
+  return `${JSON.stringify(fields).slice(0, -1)},"body":${bodyJson}}`;
 }
 
 function columns(names: readonly string[], table?: string): RawBuilder<unknown> {

@@ -117,7 +117,9 @@ export function checkoutsRouter(checkouts: CheckoutService): Router {
     const body = validate(createCheckoutSchema, req.body, 'body');
     const result = await checkouts.create(storeId, body, idempotencyKey);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(result.status).json(result.body);
+    // What res.json would send, without serializing the body a second time.
+    if (result.bodyJson !== undefined) res.status(result.status).type('application/json').send(result.bodyJson);
+    else res.status(result.status).json(result.body);
   });
 
   router.get('/v1/checkouts', async (req, res) => {
