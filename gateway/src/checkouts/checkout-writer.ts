@@ -166,7 +166,7 @@ export class CheckoutWriter {
         SELECT ${columns(QUOTE_COLUMNS, 'q')} FROM jsonb_populate_recordset(NULL::quotes, ${JSON.stringify(quotes)}::jsonb) AS q
          WHERE q.id IN (SELECT quote_id FROM inserted)
       )`;
-    const result = await sql<{ checkout_id: string }>`
+    const statement = sql<{ checkout_id: string }>`
       WITH ${claimCtes} ${completionCte}
       inserted AS (
         INSERT INTO checkouts (${columns(CHECKOUT_COLUMNS)})
@@ -174,7 +174,10 @@ export class CheckoutWriter {
         ${onlyWinners}
         RETURNING id, quote_id
       )${quoteCte}
-      ${claims.length === 0 ? sql`SELECT NULL::text AS checkout_id WHERE false` : sql`SELECT checkout_id FROM not_written`}`.execute(this.db.kysely);
+      ${claims.length === 0 ? sql`SELECT NULL::text AS checkout_id WHERE false` : sql`SELECT checkout_id FROM not_written`}`.compile(this.db.kysely);
+    // One text per combination of the optional parts (at most eight): parsed and planned once per connection.
+    this.db.prepareOnce(statement.sql);
+    const result = await this.db.kysely.executeQuery(statement);
     const notWritten = new Set(result.rows.map((row) => row.checkout_id));
     return batch.map((entry) => (!notWritten.has(entry.checkout.id) ? 'written' : afterBatchError ? 'key_in_use_after_error' : 'key_in_use'));
   }

@@ -274,7 +274,7 @@ export class WalletIndexLeases {
   }
 
   private async leaseStatement(requests: readonly LeaseRequest[]): Promise<{ store_id: string; asset: string; next_index: string }[]> {
-    const result = await sql<{ store_id: string; asset: string; next_index: string }>`
+    const statement = sql<{ store_id: string; asset: string; next_index: string }>`
       INSERT INTO store_wallet_indexes AS w (store_id, asset, next_index)
       -- Counters locked in one order by every statement: concurrent leases cannot deadlock.
       SELECT r.store_id, r.asset, r.n
@@ -282,8 +282,10 @@ export class WalletIndexLeases {
           AS r(store_id text, asset text, n bigint)
        ORDER BY r.store_id, r.asset
       ON CONFLICT (store_id, asset) DO UPDATE SET next_index = w.next_index + EXCLUDED.next_index
-      RETURNING w.store_id, w.asset, w.next_index`.execute(this.db.kysely);
-    return result.rows;
+      RETURNING w.store_id, w.asset, w.next_index`.compile(this.db.kysely);
+    // Run under load several times a second, always the same text: parsed and planned once per connection.
+    this.db.prepareOnce(statement.sql);
+    return (await this.db.kysely.executeQuery(statement)).rows;
   }
 }
 
