@@ -22,9 +22,7 @@ interface Waiter {
 
 /** A lease statement's share for one wallet: `count` indexes. */
 interface LeaseRequest {
-  readonly walletKey: string;
-  readonly storeId: string;
-  readonly asset: string;
+  readonly stock: WalletStock;
   readonly count: number;
 }
 
@@ -42,7 +40,8 @@ class WalletStock {
   private ringNext = 0;
 
   constructor(
-    readonly walletKey: string,
+    readonly storeId: string,
+    readonly asset: string,
     ringSize: number,
   ) {
     this.handedAt = Array.from({ length: ringSize }, () => Number.NEGATIVE_INFINITY);
@@ -108,7 +107,7 @@ class WalletStock {
  */
 export class WalletIndexLeases {
   private readonly wallets = new Map<string, WalletStock>();
-  private readonly due = new Set<string>();
+  private readonly due = new Set<WalletStock>();
   private flushScheduled = false;
   private maxAhead: number;
   private readonly demandWindowMs: number;
@@ -127,8 +126,7 @@ export class WalletIndexLeases {
 
   /** A derivation index of `storeId`'s `asset` wallet that no one else got; increasing, given-back ones first. */
   take(storeId: StoreId, asset: CryptoAsset): Promise<number> {
-    const walletKey = keyOf(storeId, asset);
-    const stock = this.stockOf(walletKey);
+    const stock = this.stockOf(storeId, asset);
     const index = stock.waiters.length === 0 ? stock.next(this.now()) : undefined;
     if (index !== undefined) {
       this.refillIfLow(stock);
@@ -136,7 +134,7 @@ export class WalletIndexLeases {
     }
     return new Promise<number>((resolve, reject) => {
       stock.waiters.push({ resolve, reject });
-      this.schedule(stock.walletKey);
+      this.schedule(stock);
     });
   }
 
@@ -145,15 +143,16 @@ export class WalletIndexLeases {
    * to be handed out again before any other.
    */
   giveBack(storeId: StoreId, asset: CryptoAsset, index: number): void {
-    const stock = this.stockOf(keyOf(storeId, asset));
+    const stock = this.stockOf(storeId, asset);
     stock.giveBack(index);
     this.serveWaiters(stock);
   }
 
-  private stockOf(walletKey: string): WalletStock {
+  private stockOf(storeId: string, asset: string): WalletStock {
+    const walletKey = `${storeId}|${asset}`;
     let stock = this.wallets.get(walletKey);
     if (!stock) {
-      stock = new WalletStock(walletKey, this.maxAhead);
+      stock = new WalletStock(storeId, asset, this.maxAhead);
       this.wallets.set(walletKey, stock);
     }
     return stock;
@@ -168,11 +167,11 @@ export class WalletIndexLeases {
   }
 
   private refillIfLow(stock: WalletStock): void {
-    if (this.leaseSize(stock) > 0) this.schedule(stock.walletKey);
+    if (this.leaseSize(stock) > 0) this.schedule(stock);
   }
 
-  private schedule(walletKey: string): void {
-    this.due.add(walletKey);
+  private schedule(stock: WalletStock): void {
+    this.due.add(stock);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // The sizes are decided at the end of the turn, when every request of the turn has asked.
@@ -182,16 +181,14 @@ export class WalletIndexLeases {
   private flush(): void {
     this.flushScheduled = false;
     const requests: LeaseRequest[] = [];
-    for (const walletKey of this.due) {
-      const stock = this.stockOf(walletKey);
+    for (const stock of this.due) {
       // One lease per wallet at a time, so runs arrive in increasing order; when it is answered the
       // wallet is looked at again.
       if (stock.leasing > 0) continue;
       const count = this.leaseSize(stock);
       if (count <= 0) continue;
       stock.leasing += count;
-      const [storeId, asset] = walletKey.split('|') as [string, string];
-      requests.push({ walletKey, storeId, asset, count });
+      requests.push({ stock, count });
     }
     this.due.clear();
     if (requests.length > 0) {
@@ -215,8 +212,7 @@ export class WalletIndexLeases {
     for (const stock of this.wallets.values()) {
       const last = stock.runs[stock.runs.length - 1];
       if (last === undefined || stock.waiters.length > 0) continue;
-      const [storeId, asset] = stock.walletKey.split('|') as [string, string];
-      tails.push({ store_id: storeId, asset, back_to: last.from, leased_to: last.to });
+      tails.push({ store_id: stock.storeId, asset: stock.asset, back_to: last.from, leased_to: last.to });
       stock.runs.pop();
     }
     if (tails.length === 0) return;
@@ -238,23 +234,21 @@ export class WalletIndexLeases {
         await Promise.all(requests.map((request) => this.lease([request])));
         return;
       }
-      for (const request of requests) {
-        const stock = this.stockOf(request.walletKey);
-        stock.leasing -= request.count;
+      for (const { stock, count } of requests) {
+        stock.leasing -= count;
         this.failWaiters(stock, error);
       }
       return;
     }
-    for (const request of requests) {
-      const stock = this.stockOf(request.walletKey);
-      stock.leasing -= request.count;
-      const row = rows.find((r) => r.store_id === request.storeId && r.asset === request.asset);
+    for (const { stock, count } of requests) {
+      stock.leasing -= count;
+      const row = rows.find((r) => r.store_id === stock.storeId && r.asset === stock.asset);
       if (!row) {
-        this.failWaiters(stock, new Error(`the lease of ${request.walletKey} returned no counter`));
+        this.failWaiters(stock, new Error(`the lease of ${stock.asset} for store ${stock.storeId} returned no counter`));
         continue;
       }
       const to = Number(row.next_index);
-      stock.addRun(to - request.count, to);
+      stock.addRun(to - count, to);
       this.serveWaiters(stock);
     }
   }
@@ -278,7 +272,7 @@ export class WalletIndexLeases {
       INSERT INTO store_wallet_indexes AS w (store_id, asset, next_index)
       -- Counters locked in one order by every statement: concurrent leases cannot deadlock.
       SELECT r.store_id, r.asset, r.n
-        FROM jsonb_to_recordset(${JSON.stringify(requests.map((r) => ({ store_id: r.storeId, asset: r.asset, n: r.count })))}::jsonb)
+        FROM jsonb_to_recordset(${JSON.stringify(requests.map(({ stock, count }) => ({ store_id: stock.storeId, asset: stock.asset, n: count })))}::jsonb)
           AS r(store_id text, asset text, n bigint)
        ORDER BY r.store_id, r.asset
       ON CONFLICT (store_id, asset) DO UPDATE SET next_index = w.next_index + EXCLUDED.next_index
@@ -287,8 +281,4 @@ export class WalletIndexLeases {
     this.db.prepareOnce(statement.sql);
     return (await this.db.kysely.executeQuery(statement)).rows;
   }
-}
-
-function keyOf(storeId: string, asset: string): string {
-  return `${storeId}|${asset}`;
 }
