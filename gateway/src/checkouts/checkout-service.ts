@@ -206,14 +206,12 @@ export class CheckoutService {
   ): Promise<{ outcome: CheckoutWriteOutcome; body: CheckoutView; bodyJson: string }> {
     const { store, request, currency, priceMinor } = draft;
     const asset = request.asset;
+    const creationQuotes = this.options.creationQuotes;
+    const lock = (chosen: CryptoAsset) => this.lockQuote(store.id, chosen, currency, priceMinor, store.policy.expiryMinutes * 60_000, creationQuotes?.service);
     const payment =
-      asset === undefined
-        ? undefined
-        : await this.paymentInstructions(store, asset, () => this.lockCreationQuote(store.id, asset, currency, priceMinor, store.policy.expiryMinutes * 60_000), (quote) =>
-            this.options.creationQuotes?.pending.take(quote.id),
-          );
+      asset === undefined ? undefined : await this.paymentInstructions(store, asset, () => lock(asset), (quote) => creationQuotes?.pending.take(quote.id));
     // From here the quote is either written with the checkout or dropped: it was shown to no one.
-    const quote = payment === undefined ? undefined : this.options.creationQuotes?.pending.take(payment.quote.id);
+    const quote = payment === undefined ? undefined : creationQuotes?.pending.take(payment.quote.id);
     const checkout = createCheckout({
       id: nextId('co', this.options.clock, this.options.random),
       storeId: store.id,
@@ -430,12 +428,16 @@ export class CheckoutService {
     }
   }
 
-  private lockCreationQuote(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<Quote> {
-    return (this.options.creationQuotes?.service ?? this.options.quotes).lockUnsigned({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
-  }
-
-  private lockQuote(storeId: StoreId, asset: CryptoAsset, currency: FiatCurrency, priceMinor: bigint, ttlMs: number): Promise<Quote> {
-    return this.options.quotes.lockUnsigned({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
+  /** A quote stored at once (`quotes`), or, for a new checkout, held to be stored with it (`creationQuotes`). */
+  private lockQuote(
+    storeId: StoreId,
+    asset: CryptoAsset,
+    currency: FiatCurrency,
+    priceMinor: bigint,
+    ttlMs: number,
+    quotes: QuoteService = this.options.quotes,
+  ): Promise<Quote> {
+    return quotes.lockUnsigned({ storeId, asset, currency, priceMinor, ttlMs: clampQuoteTtl(ttlMs) });
   }
 
   /** A locked quote and a never-used address of the store's wallet, fetched together. */
