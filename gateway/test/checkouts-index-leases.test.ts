@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { ID_RANDOM_BYTES, makeId, type StoreId } from '@coinstile/core';
+import type { StoreId } from '@coinstile/core';
 import { type Database, migrateToLatest, openDatabase } from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
-import { insertStore } from '../../platform/test/db/fixtures';
+import { insertStore, newId } from '../../platform/test/db/fixtures';
 import { WalletIndexLeases } from '../src/checkouts/wallet-index-leases';
 
 let postgres: PostgresServer;
@@ -17,10 +16,6 @@ afterAll(async () => {
   await db?.close();
   await postgres?.stop();
 });
-
-function newStore(): Promise<StoreId> {
-  return insertStore(db);
-}
 
 /** The shared counter: indexes leased so far (0 when the wallet never leased). */
 async function leased(storeId: StoreId, asset = 'BTC'): Promise<number> {
@@ -49,7 +44,7 @@ async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
 
 describe('WalletIndexLeases', () => {
   it('a lone take leases exactly one; a burst leases exactly the takes waiting, then as many ahead', async () => {
-    const storeId = await newStore();
+    const storeId = await insertStore(db);
     const clock = testClock();
     const leases = new WalletIndexLeases(db, { now: clock.now });
     expect(await leases.take(storeId, 'BTC')).toBe(0);
@@ -75,7 +70,7 @@ describe('WalletIndexLeases', () => {
   });
 
   it('under demand leases ahead (at most maxAhead) and refills before the run is empty; back to exact leases when idle', async () => {
-    const storeId = await newStore();
+    const storeId = await insertStore(db);
     const clock = testClock();
     const leases = new WalletIndexLeases(db, { now: clock.now, maxAhead: 64 });
     const handedOut: number[] = [];
@@ -111,7 +106,7 @@ describe('WalletIndexLeases', () => {
   });
 
   it('hands given-back indexes out again first, smallest first, before leasing new ones', async () => {
-    const storeId = await newStore();
+    const storeId = await insertStore(db);
     const clock = testClock();
     // Nothing leased ahead, so the counter shows exactly what was leased for waiting takes.
     const leases = new WalletIndexLeases(db, { now: clock.now, maxAhead: 0 });
@@ -130,7 +125,7 @@ describe('WalletIndexLeases', () => {
   });
 
   it('close gives the unused tail of its last lease back to the counter, so a graceful restart under load leaves no gap', async () => {
-    const storeId = await newStore();
+    const storeId = await insertStore(db);
     const leases = new WalletIndexLeases(db, { maxAhead: 64 });
     const handedOut: number[] = [];
     for (let i = 0; i < 200; i += 1) handedOut.push(await leases.take(storeId, 'BTC'));
@@ -146,7 +141,7 @@ describe('WalletIndexLeases', () => {
   });
 
   it('close leaves the counter alone when another process leased after it (that gap stays, nothing is handed out twice)', async () => {
-    const storeId = await newStore();
+    const storeId = await insertStore(db);
     const a = new WalletIndexLeases(db, { maxAhead: 64 });
     for (let i = 0; i < 100; i += 1) await a.take(storeId, 'BTC');
     await pause();
@@ -160,7 +155,7 @@ describe('WalletIndexLeases', () => {
   });
 
   it('two instances on one database (two gateway processes) never hand out the same index, each in increasing order', async () => {
-    const stores = [await newStore(), await newStore()];
+    const stores = [await insertStore(db), await insertStore(db)];
     const a = new WalletIndexLeases(db);
     const b = new WalletIndexLeases(db, { maxAhead: 8 });
     const takes = { a: new Map<string, Promise<number>[]>(), b: new Map<string, Promise<number>[]>() };
@@ -192,9 +187,9 @@ describe('WalletIndexLeases', () => {
   });
 
   it('a wallet whose lease fails fails only its own takes, not the wallets leased in the same statement', async () => {
-    const storeId = await newStore();
+    const storeId = await insertStore(db);
     const leases = new WalletIndexLeases(db);
-    const unknownStore = makeId('st', Date.now(), randomBytes(ID_RANDOM_BYTES)) as StoreId;
+    const unknownStore = newId('st');
     const [good, bad] = await Promise.allSettled([leases.take(storeId, 'USDC'), leases.take(unknownStore, 'USDC')]);
     expect(good).toEqual({ status: 'fulfilled', value: 0 });
     expect(bad.status).toBe('rejected');

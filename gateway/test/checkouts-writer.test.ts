@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { type Checkout, createCheckout, ID_RANDOM_BYTES, makeId, parseFiatCurrency, type QuoteId, type StoreId } from '@coinstile/core';
+import { type Checkout, createCheckout, parseFiatCurrency, type StoreId } from '@coinstile/core';
 import { KyselyQuoteRepository, type Quote } from '@coinstile/fx-oracle';
 import { type CheckoutDetails, CheckoutRepository, type Database, migrateToLatest, openDatabase } from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
+import { insertStore, newId } from '../../platform/test/db/fixtures';
 import { CheckoutWriter, type IdempotentResponse } from '../src/checkouts/checkout-writer';
 
 let postgres: PostgresServer;
@@ -15,17 +15,7 @@ beforeAll(async () => {
   postgres = await startPostgres();
   db = await openDatabase({ url: await postgres.createDatabase(), poolSize: 4 });
   await migrateToLatest(db);
-  storeId = makeId('st', Date.now(), randomBytes(ID_RANDOM_BYTES)) as StoreId;
-  await db.kysely
-    .insertInto('stores')
-    .values({
-      id: storeId,
-      name: 'Kobe Tea House',
-      status: 'active',
-      payout_currency: 'JPY',
-      payout_account: JSON.stringify({ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', holderName: 'Kobe Tea House KK' }),
-    })
-    .execute();
+  storeId = await insertStore(db);
 }, 60_000);
 afterAll(async () => {
   await db?.close();
@@ -38,7 +28,7 @@ let addressSeq = 0;
 function newCheckout(store: StoreId = storeId): { checkout: Checkout; details: CheckoutDetails; quote: Quote } {
   const now = new Date();
   const quote: Quote = {
-    id: makeId('qt', Date.now(), randomBytes(ID_RANDOM_BYTES)) as QuoteId,
+    id: newId('qt'),
     storeId: store,
     asset: 'BTC',
     currency: jpy,
@@ -54,7 +44,7 @@ function newCheckout(store: StoreId = storeId): { checkout: Checkout; details: C
   };
   addressSeq += 1;
   const checkout = createCheckout({
-    id: makeId('co', Date.now(), randomBytes(ID_RANDOM_BYTES)),
+    id: newId('co'),
     storeId: store,
     orderId: `W-${addressSeq}`,
     priceMinor: 4980n,
@@ -136,7 +126,7 @@ describe('CheckoutWriter', () => {
   it('after a failed batch each checkout is written alone; a key found in use then is flagged: the failed batch may have committed it', async () => {
     const writer = new CheckoutWriter(db);
     expect(await writeOne(writer, claimOf('k-3'))).toBe('written');
-    const unknownStore = makeId('st', Date.now(), randomBytes(ID_RANDOM_BYTES)) as StoreId;
+    const unknownStore = newId('st');
     const [bad, good, used] = [newCheckout(unknownStore), newCheckout(), newCheckout()];
     const outcomes = await Promise.allSettled([
       writer.insert(bad.checkout, bad.details, undefined, bad.quote),
