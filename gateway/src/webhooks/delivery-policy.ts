@@ -13,6 +13,12 @@ export interface DeliveryPolicy {
    * attempts stops holding back the later ones (it keeps retrying on its own schedule). Default 3.
    */
   readonly headOfLineAttempts: number;
+  /**
+   * An event also waits for the earlier outbox events of its checkout to be fanned out (relay batches
+   * can reach the fan-out in either order), but no longer than this after such an event was written: a
+   * fan-out job lost for good must not hold a checkout's later events back forever. Default 10 min.
+   */
+  readonly fanOutWaitMs: number;
   /** An endpoint failing this many attempts in a row, with no success since, is disabled. Default 100. */
   readonly disableAfterConsecutiveFailures: number;
   /** Bound on one HTTP exchange. Default 10 s. */
@@ -25,6 +31,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   jitter: 0.2,
   giveUpAfterMs: 3 * 24 * 3600_000,
   headOfLineAttempts: 3,
+  fanOutWaitMs: 10 * 60_000,
   disableAfterConsecutiveFailures: 100,
   timeoutMs: 10_000,
 };

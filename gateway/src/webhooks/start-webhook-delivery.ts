@@ -51,7 +51,8 @@ export function startWebhookDelivery(runtime: ServiceRuntime, opts: StartWebhook
     PIPELINE_QUEUES.webhookFanout,
     async (job) => {
       const created = await store.fanOutMany(job.data.events);
-      if (created > 0) dispatcher.wake();
+      // Even with no row created: events of these checkouts that waited for this fan-out may go now.
+      dispatcher.wake();
       return created;
     },
     runtime.redisConnection('worker', 'webhook-fanout'),

@@ -95,7 +95,7 @@ export class WebhookDispatcher {
   #claim(limit: number): Promise<ClaimedDelivery[]> {
     // The lease outlives a wait for a slot (behind at most `concurrency` requests, each bounded by the
     // timeout) plus the request's own bound, so no other dispatcher sends the same delivery meanwhile.
-    return this.opts.store.claimDue(limit, this.policy.timeoutMs * 3 + 5_000, this.policy.headOfLineAttempts);
+    return this.opts.store.claimDue(limit, this.policy.timeoutMs * 3 + 5_000, this.policy);
   }
 
   /** Sends claimed deliveries while slots are free; each finished request starts the next at once. */

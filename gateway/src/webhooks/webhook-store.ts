@@ -69,6 +69,7 @@ function storeIdOf(payload: unknown): string | null {
   return typeof storeId === 'string' && storeId.startsWith('st_') ? storeId : null;
 }
 
+/** The key one checkout's events are ordered by: the same rule as the outbox's generated `ordering_key` (migration 0023). */
 function orderingKeyOf(event: OutboxEventJob): string {
   const checkoutId = typeof event.payload === 'object' && event.payload !== null ? (event.payload as { checkoutId?: unknown }).checkoutId : undefined;
   return typeof checkoutId === 'string' ? checkoutId : `${event.aggregateType}:${event.aggregateId}`;
@@ -250,17 +251,18 @@ export class WebhookStore {
     return this.fanOutMany([event]);
   }
 
-  /** `fanOut` for a batch of events: one endpoint query and one insert for all of them. */
+  /**
+   * `fanOut` for a batch of events: one endpoint query and one insert for all of them. In the same
+   * transaction the events' outbox rows are marked fanned out, including those no endpoint takes, so the
+   * later events of their checkouts may go (see `claimDue`).
+   */
   async fanOutMany(events: readonly OutboxEventJob[]): Promise<number> {
+    if (events.length === 0) return 0;
     const storeIds = [...new Set(events.map((e) => storeIdOf(e.payload)).filter((id): id is string => id !== null))];
-    if (storeIds.length === 0) return 0;
-    const endpoints = await this.#k
-      .selectFrom('webhook_endpoints')
-      .select(['id', 'store_id', 'event_types'])
-      .where('store_id', 'in', storeIds)
-      .where('deleted_at', 'is', null)
-      .execute();
-    if (endpoints.length === 0) return 0;
+    const endpoints =
+      storeIds.length === 0
+        ? []
+        : await this.#k.selectFrom('webhook_endpoints').select(['id', 'store_id', 'event_types']).where('store_id', 'in', storeIds).where('deleted_at', 'is', null).execute();
     const now = this.clock.now();
     const rows = events.flatMap((event) => {
       const storeId = storeIdOf(event.payload);
@@ -279,29 +281,38 @@ export class WebhookStore {
         body,
       }));
     });
-    let created = 0;
-    // One JSON document per statement: a block's burst fans out thousands of rows of 13 columns.
-    for (let i = 0; i < rows.length; i += FANOUT_ROWS_PER_STATEMENT) {
-      const inserted = await sql<{ id: string }>`
-        INSERT INTO webhook_deliveries (id, endpoint_id, store_id, event_id, event_type, sequence, ordering_key, body, attempts, status, next_attempt_at, created_at, updated_at)
-        SELECT r.id, r.endpoint_id, r.store_id, r.event_id, r.event_type, r.sequence, r.ordering_key, r.body, 0, 'pending', ${now}, ${now}, ${now}
-          FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + FANOUT_ROWS_PER_STATEMENT))}::jsonb)
-            AS r(id text, endpoint_id text, store_id text, event_id text, event_type text, sequence bigint, ordering_key text, body text)
-        ON CONFLICT (endpoint_id, event_id) DO NOTHING
-        RETURNING id`.execute(this.#k);
-      created += inserted.rows.length;
-    }
-    return created;
+    const sequences = events.map((e) => e.sequence);
+    return this.db.transaction(async (trx) => {
+      let created = 0;
+      // One JSON document per statement: a block's burst fans out thousands of rows of 13 columns.
+      for (let i = 0; i < rows.length; i += FANOUT_ROWS_PER_STATEMENT) {
+        const inserted = await sql<{ id: string }>`
+          INSERT INTO webhook_deliveries (id, endpoint_id, store_id, event_id, event_type, sequence, ordering_key, body, attempts, status, next_attempt_at, created_at, updated_at)
+          SELECT r.id, r.endpoint_id, r.store_id, r.event_id, r.event_type, r.sequence, r.ordering_key, r.body, 0, 'pending', ${now}, ${now}, ${now}
+            FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + FANOUT_ROWS_PER_STATEMENT))}::jsonb)
+              AS r(id text, endpoint_id text, store_id text, event_id text, event_type text, sequence bigint, ordering_key text, body text)
+          ON CONFLICT (endpoint_id, event_id) DO NOTHING
+          RETURNING id`.execute(trx);
+        created += inserted.rows.length;
+      }
+      // Locked in id order: two fan-outs of overlapping batches (a re-publish) wait for each other, never deadlock.
+      await sql`
+        UPDATE outbox SET fanned_out_at = ${now}
+         WHERE id IN (SELECT id FROM outbox WHERE id = ANY(${sequences}::bigint[]) AND fanned_out_at IS NULL ORDER BY id FOR UPDATE)`.execute(trx);
+      return created;
+    });
   }
 
   /**
    * Claims up to `limit` due deliveries of enabled endpoints for `leaseMs`. A delivery waits while an
    * earlier event of the same checkout for the same endpoint is still pending and has failed fewer than
-   * `headOfLineAttempts` times (order without one bad event blocking the rest forever).
+   * `headOfLineAttempts` times, and while an earlier outbox event of its checkout, written less than
+   * `fanOutWaitMs` ago, is not fanned out yet (order without one bad event blocking the rest forever).
    */
-  async claimDue(limit: number, leaseMs: number, headOfLineAttempts: number): Promise<ClaimedDelivery[]> {
+  async claimDue(limit: number, leaseMs: number, order: Pick<DeliveryPolicy, 'headOfLineAttempts' | 'fanOutWaitMs'>): Promise<ClaimedDelivery[]> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + leaseMs);
+    const fanOutWaitSince = new Date(now.getTime() - order.fanOutWaitMs);
     const result = await sql<{
       id: string;
       endpoint_id: string;
@@ -331,7 +342,13 @@ export class WebhookStore {
                    AND o.ordering_key = c.ordering_key
                    AND o.status = 'pending'
                    AND o.sequence < c.sequence
-                   AND o.attempts < ${headOfLineAttempts})
+                   AND o.attempts < ${order.headOfLineAttempts})
+              AND NOT EXISTS (
+                SELECT 1 FROM outbox ob
+                 WHERE ob.fanned_out_at IS NULL
+                   AND ob.ordering_key = c.ordering_key
+                   AND ob.id < c.sequence
+                   AND ob.created_at > ${fanOutWaitSince})
             ORDER BY c.next_attempt_at
             LIMIT ${limit}
               FOR UPDATE OF c SKIP LOCKED)

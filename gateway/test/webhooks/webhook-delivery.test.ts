@@ -1,4 +1,4 @@
-import { createLogger, migrateToLatest, openDatabase, type Database } from '@coinstile/platform';
+import { createLogger, migrateToLatest, openDatabase, OutboxRepository, outboxEventJob, type Database } from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
 import { sql } from 'kysely';
 import { retryDelayMs, verifyWebhookSignature, WebhookDispatcher, WebhookStore, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../../src/webhooks';
@@ -126,6 +126,56 @@ describe('webhook delivery (Postgres-driven)', () => {
     expect(sent()).toContain(`${a}:order.released`);
   });
 
+  test('relay batches fanned out out of order: an event waits for its checkout\'s earlier outbox events to be fanned out', async () => {
+    const { clock, store, dispatcher } = setup();
+    const storeId = await insertStore(db);
+    await store.createEndpoint(storeId, { url: receiver.url, eventTypes: ['checkout.processing', 'checkout.settled'], description: '' });
+    const [a, b] = [newId('co'), newId('co')];
+    const outbox = new OutboxRepository(db);
+    const message = (checkoutId: string, type: string) => ({
+      eventId: `${checkoutId}:${type}`,
+      eventType: type,
+      aggregateType: 'checkout',
+      aggregateId: checkoutId,
+      payload: { type, storeId, checkoutId },
+    });
+    // Written in causal order; each transition of a commits before the next is written.
+    for (const m of [message(a, 'checkout.processing'), message(a, 'checkout.settled'), message(b, 'checkout.settled'), message(a, 'order.released')]) {
+      await outbox.append(db.kysely, [m]);
+    }
+    const jobOf = async (checkoutId: string, type: string) => {
+      const entry = (await outbox.listForAggregate('checkout', checkoutId)).find((e) => e.eventType === type)!;
+      return outboxEventJob(entry);
+    };
+    receiver.received.length = 0;
+    receiver.respond = () => 200;
+    const sent = () => receiver.received.map((r) => r.headers['coinstile-event-id']);
+
+    // The relay's second batch reached the fan-out first: a's `settled` has a delivery row, its `processing` none yet.
+    expect(await store.fanOutMany([await jobOf(a, 'checkout.settled'), await jobOf(b, 'checkout.settled')])).toBe(2);
+    await dispatcher.dispatchOnce();
+    expect(sent()).toEqual([`${b}:checkout.settled`]);
+
+    // a's first batch arrives: its events go, in order.
+    expect(await store.fanOutMany([await jobOf(a, 'checkout.processing')])).toBe(1);
+    await dispatcher.dispatchOnce();
+    await dispatcher.dispatchOnce();
+    expect(sent()).toEqual([`${b}:checkout.settled`, `${a}:checkout.processing`, `${a}:checkout.settled`]);
+
+    // An event no endpoint subscribes to is marked fanned out too, so it holds nothing up; one never fanned
+    // out (a lost fan-out job) holds its checkout's later events up for the wait bound only.
+    const c = newId('co');
+    for (const m of [message(c, 'checkout.created'), message(c, 'checkout.processing'), message(c, 'checkout.settled')]) await outbox.append(db.kysely, [m]);
+    expect(await store.fanOutMany([await jobOf(c, 'checkout.created'), await jobOf(c, 'checkout.settled')])).toBe(1);
+    await dispatcher.dispatchOnce();
+    expect(sent()).not.toContain(`${c}:checkout.settled`);
+    clock.advance(DEFAULT_DELIVERY_POLICY.fanOutWaitMs + 1_000);
+    await dispatcher.dispatchOnce();
+    expect(sent()).toContain(`${c}:checkout.settled`);
+    const unfanned = await sql<{ event_id: string }>`SELECT event_id FROM outbox WHERE aggregate_id = ${c} AND fanned_out_at IS NULL`.execute(db.kysely);
+    expect(unfanned.rows.map((r) => r.event_id)).toEqual([`${c}:checkout.processing`]);
+  });
+
   test('a burst through the running dispatcher: every delivery sent once, successes recorded in group commits, the failure count reset', async () => {
     // The default request bound: 128 requests at once on a loaded test machine can take more than 500 ms.
     const { store, dispatcher } = setup({ timeoutMs: DEFAULT_DELIVERY_POLICY.timeoutMs });
@@ -183,7 +233,7 @@ describe('webhook delivery (Postgres-driven)', () => {
     await dispatcher.stop();
     receiver.respond = () => 200;
     // The two attempted ones are retried after their backoff; the two never sent are claimable at once.
-    const claimable = await store.claimDue(100, 30_000, 3);
+    const claimable = await store.claimDue(100, 30_000, DEFAULT_DELIVERY_POLICY);
     expect(claimable).toHaveLength(8);
     expect(receiver.received).toHaveLength(2);
   });

@@ -155,6 +155,10 @@ export interface OutboxTable {
   payload: Json<unknown>;
   created_at: GeneratedTimestamp;
   published_at: Date | null;
+  /** Computed by Postgres: the payload's `checkoutId`, else `aggregate_type:aggregate_id`. */
+  ordering_key: ColumnType<string, never, never>;
+  /** When the webhook fan-out made this event's delivery rows (or found no endpoint for it). */
+  fanned_out_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** The ledger's posting kinds are core's. */

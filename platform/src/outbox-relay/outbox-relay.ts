@@ -32,6 +32,19 @@ export interface OutboxEventBatchJob {
   readonly events: readonly OutboxEventJob[];
 }
 
+/** The job data a queue receives for a stored outbox row. */
+export function outboxEventJob(entry: OutboxEntry): OutboxEventJob {
+  return {
+    eventId: entry.eventId,
+    eventType: entry.eventType,
+    aggregateType: entry.aggregateType,
+    aggregateId: entry.aggregateId,
+    sequence: entry.sequence.toString(),
+    payload: entry.payload,
+    createdAt: entry.createdAt.toISOString(),
+  };
+}
+
 /** The queues an event goes to (none: it is only marked published). */
 export type OutboxRouter = (entry: OutboxEntry) => readonly string[];
 
@@ -159,15 +172,7 @@ export class OutboxRelay {
     const perEvent = new Map<string, { name: string; data: OutboxEventJob; opts: JobsOptions }[]>();
     const batches = new Map<string, { events: OutboxEventJob[]; first: bigint; last: bigint }>();
     for (const entry of entries) {
-      const data: OutboxEventJob = {
-        eventId: entry.eventId,
-        eventType: entry.eventType,
-        aggregateType: entry.aggregateType,
-        aggregateId: entry.aggregateId,
-        sequence: entry.sequence.toString(),
-        payload: entry.payload,
-        createdAt: entry.createdAt.toISOString(),
-      };
+      const data = outboxEventJob(entry);
       for (const queueName of this.opts.route(entry)) {
         if (this.#batched.has(queueName)) {
           const batch = batches.get(queueName);

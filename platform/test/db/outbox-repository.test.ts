@@ -71,6 +71,24 @@ describeOnEngines('OutboxRepository', (fixture) => {
     expect(stored[0]?.payload).toEqual({ i: 0, amountBase: '1000000000000000000000000000000' });
   });
 
+  test('each row is keyed for event order by its payload\'s checkoutId, else by its aggregate, and awaits its fan-out', async () => {
+    const { db } = fixture();
+    const outbox = new OutboxRepository(db);
+    const aggregateId = newId('po');
+    const checkoutId = newId('co');
+    await outbox.append(db.kysely, [
+      { eventId: `${aggregateId}:a`, eventType: 'payout.scheduled', aggregateType: 'payout', aggregateId, payload: { checkoutId } },
+      { eventId: `${aggregateId}:b`, eventType: 'payout.scheduled', aggregateType: 'payout', aggregateId, payload: { checkoutId: 7 } },
+      { eventId: `${aggregateId}:c`, eventType: 'payout.scheduled', aggregateType: 'payout', aggregateId, payload: {} },
+    ]);
+    const rows = await db.kysely.selectFrom('outbox').select(['event_id', 'ordering_key', 'fanned_out_at']).where('aggregate_id', '=', aggregateId).orderBy('id').execute();
+    expect(rows).toEqual([
+      { event_id: `${aggregateId}:a`, ordering_key: checkoutId, fanned_out_at: null },
+      { event_id: `${aggregateId}:b`, ordering_key: `payout:${aggregateId}`, fanned_out_at: null },
+      { event_id: `${aggregateId}:c`, ordering_key: `payout:${aggregateId}`, fanned_out_at: null },
+    ]);
+  });
+
   test('a writer bound to a transaction that rolls back leaves nothing', async () => {
     const { db } = fixture();
     const outbox = new OutboxRepository(db);

@@ -14,6 +14,7 @@ import { refundCredit } from './0019-refund-credit';
 import { payoutClaimByItem } from './0020-payout-claim-by-item';
 import { outboxNotify } from './0021-outbox-notify';
 import { payoutsReservedIndex } from './0022-payouts-reserved-index';
+import { outboxFanOutOrder } from './0023-outbox-fan-out-order';
 
 /**
  * Every migration, keyed by name; names sort in the order they apply. A new migration is a new file
@@ -35,4 +36,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0020-payout-claim-by-item': payoutClaimByItem,
   '0021-outbox-notify': outboxNotify,
   '0022-payouts-reserved-index': payoutsReservedIndex,
+  '0023-outbox-fan-out-order': outboxFanOutOrder,
 };
