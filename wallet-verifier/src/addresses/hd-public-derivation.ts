@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { ecc } from './esm-libraries';
+import { ecc, nativeSecp256k1 } from './esm-libraries';
 import { UnusableChildIndexError } from './wallet-errors';
 
 /**
@@ -19,11 +19,15 @@ export function publicNode(publicKey: Buffer, chainCode: Buffer): PublicNode {
   return { publicKey, publicKeyUncompressed: uncompressed, chainCode };
 }
 
+/** Which libsecp256k1 build derives child keys in this process. */
+export const derivationEngine: 'native' | 'wasm' = nativeSecp256k1 === undefined ? 'wasm' : 'native';
+
 /**
  * CKDpub of BIP32 for a non-hardened index: I = HMAC-SHA512(c, serP(K) || ser32(i)); K_i = I_L·G + K.
- * Computed as pointFromScalar + pointAdd on an uncompressed parent, which is about 1.6× faster than
- * libsecp256k1's tweak-add on a compressed key in WebAssembly. Returns the child point in the requested
- * form and the child chain code.
+ * With the native libsecp256k1, one tweak-add on the uncompressed parent (~40 µs here, against ~110 µs in
+ * WebAssembly: most of the CPU a checkout costs); in WebAssembly, pointFromScalar + pointAdd on an
+ * uncompressed parent, about 1.6× faster there than its tweak-add on a compressed key. Returns the child
+ * point in the requested form and the child chain code.
  */
 export function deriveChildPoint(
   parent: PublicNode,
@@ -36,10 +40,25 @@ export function deriveChildPoint(
   const i = createHmac('sha512', parent.chainCode).update(data).digest();
   const il = i.subarray(0, 32);
   if (!ecc.isPrivate(il)) throw new UnusableChildIndexError(index);
-  const tweakPoint = ecc.pointFromScalar(il, false);
-  const point = tweakPoint === null ? null : ecc.pointAdd(parent.publicKeyUncompressed, tweakPoint, compressed);
+  const point = nativeSecp256k1 === undefined ? wasmTweakAdd(parent, il, compressed) : nativeTweakAdd(nativeSecp256k1, parent, il, compressed);
   if (point === null) throw new UnusableChildIndexError(index);
   return { point, chainCode: Buffer.from(i.subarray(32)) };
+}
+
+/** @internal I_L·G + K with the WebAssembly build; null at infinity. */
+export function wasmTweakAdd(parent: PublicNode, il: Uint8Array, compressed: boolean): Uint8Array | null {
+  const tweakPoint = ecc.pointFromScalar(il, false);
+  return tweakPoint === null ? null : ecc.pointAdd(parent.publicKeyUncompressed, tweakPoint, compressed);
+}
+
+/** @internal I_L·G + K with the native build; null at infinity. */
+export function nativeTweakAdd(secp256k1: NonNullable<typeof nativeSecp256k1>, parent: PublicNode, il: Uint8Array, compressed: boolean): Uint8Array | null {
+  try {
+    return secp256k1.publicKeyTweakAdd(parent.publicKeyUncompressed, il, compressed);
+  } catch {
+    // I_L is below n (checked above), so the only refusal left is the point at infinity: no key here.
+    return null;
+  }
 }
 
 export function deriveChildNode(parent: PublicNode, index: number): PublicNode {
