@@ -5,12 +5,14 @@
  * Starts a real PostgreSQL and redis-server (testkit), the gateway in a child process
  * (`checkout-create-server.ts`), an active store with a BIP84 wallet and an API key, then drives
  * `POST /v1/checkouts` with `asset: "BTC"` (fresh address, locked quote) and a unique `Idempotency-Key`
- * at concurrency 64 over keep-alive HTTP, then the bare endpoint the same way, and prints both.
+ * at concurrency 64 over keep-alive HTTP (`KeepAliveLoadClient`: 64 connections, one request at a time on
+ * each), then the bare endpoint the same way, and prints both.
  *
  * Run: `npm run bench:checkout` (builds first). `BENCH_SECONDS` sets each phase's duration (default 10).
  * Diagnostics: `BENCH_CHECKOUTS_ONLY=1` (no bare phase), `BENCH_GATEWAYS=n` (n gateway processes),
  * `BENCH_SERVER_PROF=<dir>` (CPU profile), `BENCH_HEAP_PROF=<dir>`, `BENCH_TRACE_GC=1`, and
- * `BENCH_SERVER_NODE_ARGS` (extra node flags for the gateway, e.g. `--max-semi-space-size=64`).
+ * `BENCH_SERVER_NODE_ARGS` (extra node flags for the gateway, e.g. `--max-semi-space-size=64`), and
+ * `BENCH_CLIENT=node-http` (drive the load through `node:http`, as the runs before session 6 did).
  *
  * Comparison: `BENCH_COMPARE_ENV="NAME=value …"` and/or `BENCH_COMPARE_NODE_ARGS="--flag …"` start a second
  * gateway B with that extra environment / those node flags beside the usual one (A), on the same database,
@@ -28,6 +30,7 @@ import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, startRedis } from '@coinstile/testkit';
 import { transpiledToOut } from './bench-support';
+import { KeepAliveLoadClient } from './keep-alive-load-client';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WARMUP_SECONDS = 2;
@@ -47,6 +50,8 @@ const COMPARE_TREE = process.env['BENCH_COMPARE_TREE'];
 const COMPARING = Object.keys(COMPARE_ENV).length > 0 || COMPARE_NODE_ARGS.length > 0 || COMPARE_TREE !== undefined;
 /** Slices per phase; a comparison gets more, its two gateways taking turns. */
 const ROUNDS = COMPARING ? 8 : 5;
+/** `BENCH_CLIENT=node-http` drives the load through `node:http` (as before session 6) instead of `KeepAliveLoadClient`. */
+const NODE_HTTP_CLIENT = process.env['BENCH_CLIENT'] === 'node-http';
 const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
 const BIP84_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
@@ -217,6 +222,7 @@ async function main(): Promise<void> {
     });
   // The first gateway migrates the database alone; the others start on the migrated schema.
   const servers: ChildProcess[] = [startServer()];
+  let closeLoadClients = (): void => undefined;
   try {
     const bases = [await listening(servers[0]!)];
     for (let n = 1; n < (COMPARING ? 2 : GATEWAYS); n += 1) {
@@ -244,11 +250,13 @@ async function main(): Promise<void> {
     const auth = { authorization: `Bearer ${key}` };
     const runId = Date.now().toString(36);
 
+    const loadClients = new Map(bases.map((b) => [b, new KeepAliveLoadClient(b.hostname, Number(b.port), CONCURRENCY)]));
+    closeLoadClients = () => loadClients.forEach((client) => client.close());
+    const send = (b: URL, path: string, body: unknown, headers: Record<string, string>): Promise<number> =>
+      NODE_HTTP_CLIENT ? call(b, 'POST', path, body, headers).then((r) => r.status) : loadClients.get(b)!.send('POST', path, headers, JSON.stringify(body));
     const checkout = (i: number) =>
-      call(baseFor(i), 'POST', '/v1/checkouts', { orderId: `B-${runId}-${i}`, amount: '4980', currency: 'JPY', asset: 'BTC' }, { ...auth, 'idempotency-key': `${runId}-${i}` }).then(
-        (r) => r.status,
-      );
-    const bare = (i: number) => call(baseFor(i), 'POST', '/bench/bare-insert', { orderId: `B-${runId}-${i}`, amount: '4980' }).then((r) => r.status);
+      send(baseFor(i), '/v1/checkouts', { orderId: `B-${runId}-${i}`, amount: '4980', currency: 'JPY', asset: 'BTC' }, { ...auth, 'idempotency-key': `${runId}-${i}` });
+    const bare = (i: number) => send(baseFor(i), '/bench/bare-insert', { orderId: `B-${runId}-${i}`, amount: '4980' }, {});
 
     const row = (label: string, r: PhaseResult) =>
       `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   gateway CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req (event loop ${r.eventLoopUsPerRequest.toFixed(0).padStart(4)})   client CPU ${r.clientCpuUsPerRequest.toFixed(0).padStart(4)} µs/req   cores busy ${(r.machineBusy * 100).toFixed(0)}%   (${r.count} in ${SECONDS} s)`;
@@ -295,6 +303,7 @@ async function main(): Promise<void> {
     }
     console.log(`load average while running: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
+    closeLoadClients();
     agent.destroy();
     await Promise.all(
       servers.map((server) => {
