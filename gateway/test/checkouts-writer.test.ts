@@ -123,6 +123,33 @@ describe('CheckoutWriter', () => {
     expect(await checkoutExists(taken.checkout)).toBe(true);
   });
 
+  it('one batch of every kind at once (a claim, a completion, quoted and unquoted checkouts): each document binds to its own part', async () => {
+    const writer = new CheckoutWriter(db);
+    await db.kysely.insertInto('idempotency_keys').values({ scope, key: 'k-held', request_hash: 'h', created_at: new Date() }).execute();
+    const [claimed, completing, plain] = [newCheckout(), newCheckout(), newCheckout()];
+    // No asset chosen yet: no address, no quote.
+    const unquoted = {
+      checkout: createCheckout({ id: newId('co'), storeId, orderId: 'W-no-asset', priceMinor: 1200n, currency: jpy, createdAt: new Date(), policy: { expiryMinutes: 15, monitoringMinutes: 60 } }),
+      details: { ...plain.details, derivationIndex: null },
+      quote: newCheckout().quote,
+    };
+    const outcomes = await Promise.all([
+      writer.insert(claimed.checkout, claimed.details, claimOf('k-mixed', { claimed: true }), claimed.quote),
+      writer.insert(completing.checkout, completing.details, { kind: 'complete', scope, key: 'k-held', status: 201, bodyJson: '{"completed":true}' }, completing.quote),
+      writer.insert(unquoted.checkout, unquoted.details, undefined, undefined),
+      writer.insert(plain.checkout, plain.details, undefined, plain.quote),
+    ]);
+    expect(outcomes).toEqual(['written', 'written', 'written', 'written']);
+    expect(await Promise.all([claimed, completing, unquoted, plain].map((c) => checkoutExists(c.checkout)))).toEqual([true, true, true, true]);
+    expect(await Promise.all([claimed, completing, unquoted, plain].map((c) => quoteExists(c.quote)))).toEqual([true, true, false, true]);
+    expect(await storedKey('k-mixed')).toMatchObject({ response_status: 201, response_body: { claimed: true } });
+    expect(await storedKey('k-held')).toMatchObject({ response_status: 201, response_body: { completed: true } });
+    // The same shape again binds the next batch's documents, not the first one's.
+    const again = newCheckout();
+    expect(await writer.insert(again.checkout, again.details, claimOf('k-mixed-2', { again: true }), again.quote)).toBe('written');
+    expect((await storedKey('k-mixed-2'))?.response_body).toEqual({ again: true });
+  });
+
   it('after a failed batch each checkout is written alone; a key found in use then is flagged: the failed batch may have committed it', async () => {
     const writer = new CheckoutWriter(db);
     expect(await writeOne(writer, claimOf('k-3'))).toBe('written');
