@@ -295,7 +295,7 @@ export class WebhookStore {
           RETURNING id`.execute(trx);
         created += inserted.rows.length;
       }
-      // Locked in id order: two fan-outs of overlapping batches (a re-publish) wait for each other, never deadlock.
+      // Locked in id order, so two fan-outs of overlapping batches (a re-publish) queue on these rows rather than deadlock.
       await sql`
         UPDATE outbox SET fanned_out_at = ${now}
          WHERE id IN (SELECT id FROM outbox WHERE id = ANY(${sequences}::bigint[]) AND fanned_out_at IS NULL ORDER BY id FOR UPDATE)`.execute(trx);
