@@ -69,10 +69,12 @@ describe('AddressDerivationPool', () => {
       const { readyHits, onDemand, sentToThread } = pool.stats;
       expect(readyHits + onDemand).toBe(2 + 156);
       expect(readyHits).toBeGreaterThan(100);
-      // 0 and 100, then 101…256 and the window after them (257…384) once each; 1…99 never. Deriving the
+      // 0 and 100, then 101…256 and the window after them (257…384) once each; 1…99 never. An index asked
+      // for while its derivation ahead is still on the thread is sent again on demand: with native
+      // derivation that race is common enough to allow up to two messages' worth of it. Deriving the
       // skipped indexes too would make it 384 or more.
       expect(sentToThread).toBeGreaterThanOrEqual(2 + 156);
-      expect(sentToThread).toBeLessThanOrEqual(2 + 284);
+      expect(sentToThread).toBeLessThanOrEqual(2 + 284 + 32);
     } finally {
       await pool.close();
     }
