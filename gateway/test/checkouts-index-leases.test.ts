@@ -2,7 +2,6 @@ import type { StoreId } from '@coinstile/core';
 import { type Database, migrateToLatest, openDatabase } from '@coinstile/platform';
 import { startPostgres, type PostgresServer } from '@coinstile/testkit';
 import { insertStore, newId } from '../../platform/test/db/fixtures';
-import { AddressDerivationPool, deriveAddress, parseReceivingWallet } from '@coinstile/wallet-verifier';
 import { WalletIndexLeases } from '../src/checkouts/wallet-index-leases';
 
 let postgres: PostgresServer;
@@ -184,52 +183,6 @@ describe('WalletIndexLeases', () => {
         expect(new Set(all).size).toBe(all.length);
         expect(Math.max(...all)).toBeLessThan(await leased(storeId, asset));
       }
-    }
-  });
-
-  it('two gateways, each deriving ahead the runs it leased (onLeased → deriveAhead): none derives the other\'s indexes, and takes find their addresses ready', async () => {
-    const storeId = await insertStore(db);
-    const wallet = parseReceivingWallet('BTC', 'mainnet', 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs');
-    const gateways = [0, 1].map(() => {
-      const pool = new AddressDerivationPool();
-      const runs: [number, number][] = [];
-      const leases = new WalletIndexLeases(db, {
-        onLeased: (store, asset, from, to) => {
-          runs.push([from, to]);
-          if (store === storeId && asset === 'BTC') pool.deriveAhead(wallet, from, to);
-        },
-      });
-      return { pool, leases, runs, handedOut: [] as number[] };
-    });
-    try {
-      // Demand on both at once, in turns, so their leases interleave on the shared counter.
-      for (let round = 0; round < 30; round += 1) {
-        await Promise.all(
-          gateways.flatMap((g) =>
-            Array.from({ length: 8 }, async () => {
-              const index = await g.leases.take(storeId, 'BTC');
-              g.handedOut.push(index);
-              expect(await g.pool.derive(wallet, index)).toBe(deriveAddress(wallet, index));
-            }),
-          ),
-        );
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      const [a, b] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
-      // The counter was shared: each gateway's runs lie where the other's do not.
-      const inRuns = (runs: [number, number][], i: number) => runs.some(([from, to]) => i >= from && i < to);
-      expect(a.handedOut.some((i) => inRuns(b.runs, i))).toBe(false);
-      expect(a.runs.length).toBeGreaterThan(1);
-      expect(b.runs.length).toBeGreaterThan(1);
-      for (const g of gateways) {
-        const leasedCount = g.runs.reduce((n, [from, to]) => n + (to - from), 0);
-        // Derived: its own leased runs (and the odd index derived twice on demand), never the other's
-        // indexes; deriving blindly after each index asked for would have sent ~2 × 240 + 128.
-        expect(g.pool.stats.sentToThread).toBeLessThanOrEqual(leasedCount + 16);
-        expect(g.pool.stats.readyHits).toBeGreaterThan(g.handedOut.length / 2);
-      }
-    } finally {
-      await Promise.all(gateways.map((g) => g.pool.close()));
     }
   });
 

@@ -41,7 +41,7 @@ import {
   type TenderSource,
   voucherTenderSource,
 } from '@coinstile/platform';
-import { type AddressDeriver, inlineAddressDeriver, type ReceivingWallet, UnusableChildIndexError } from '@coinstile/wallet-verifier';
+import { type AddressDeriver, inlineAddressDeriver, UnusableChildIndexError } from '@coinstile/wallet-verifier';
 import type { CreateCheckoutRequest } from '../http/schemas';
 import { MAX_METADATA_KEYS } from '../http/schemas';
 import type { Store } from '../stores/store';
@@ -133,8 +133,6 @@ export class CheckoutService {
   private readonly idempotency: IdempotencyRepository;
   private readonly writer: CheckoutWriter;
   private readonly indexes: WalletIndexLeases;
-  /** The wallet each store and asset last took an index for: where its leased runs are derived. */
-  private readonly walletsLeasedFor = new Map<string, ReceivingWallet>();
   /** The checkouts' tenders (vouchers, shopper balances): apply, list, release. */
   readonly tenders: CheckoutTenderRepository;
 
@@ -143,14 +141,7 @@ export class CheckoutService {
     this.tenders = new CheckoutTenderRepository(options.db, options.tenderSources ?? [voucherTenderSource]);
     this.idempotency = new IdempotencyRepository(options.db);
     this.writer = new CheckoutWriter(options.db);
-    // Each run of indexes this process leases is derived ahead as it arrives: only this process's
-    // indexes, which with several gateways on one counter are not the ones after the index asked for.
-    this.indexes = new WalletIndexLeases(options.db, {
-      onLeased: (storeId, asset, from, to) => {
-        const wallet = this.walletsLeasedFor.get(`${storeId}|${asset}`);
-        if (wallet) options.addresses?.deriveAhead?.(wallet, from, to);
-      },
-    });
+    this.indexes = new WalletIndexLeases(options.db);
   }
 
   /**
@@ -466,8 +457,6 @@ export class CheckoutService {
     lock: () => Promise<Quote>,
     dropQuote: (quote: Quote) => void = () => undefined,
   ): Promise<PaymentInstructions> {
-    const wallet = store.wallets[asset];
-    if (wallet) this.walletsLeasedFor.set(`${store.id}|${asset}`, wallet);
     const [index, quote] = await Promise.allSettled([this.indexes.take(store.id, asset), lock()]);
     if (quote.status === 'rejected') {
       if (index.status === 'fulfilled') this.indexes.giveBack(store.id, asset, index.value);

@@ -13,11 +13,6 @@ export interface WalletIndexLeasesOptions {
   readonly demandWindowMs?: number;
   /** Monotonic milliseconds; tests pass their own. */
   readonly now?: () => number;
-  /**
-   * Called with each run `[from, to)` leased, before any index of it is handed out: the indexes this
-   * process will hand out next, e.g. to derive their addresses ahead (`AddressDeriver.deriveAhead`).
-   */
-  readonly onLeased?: (storeId: string, asset: string, from: number, to: number) => void;
 }
 
 interface Waiter {
@@ -117,7 +112,6 @@ export class WalletIndexLeases {
   private maxAhead: number;
   private readonly demandWindowMs: number;
   private readonly now: () => number;
-  private readonly onLeased: WalletIndexLeasesOptions['onLeased'];
   /** Lease statements under way, awaited by `close`. */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -128,7 +122,6 @@ export class WalletIndexLeases {
     this.maxAhead = options.maxAhead ?? 64;
     this.demandWindowMs = options.demandWindowMs ?? 50;
     this.now = options.now ?? (() => performance.now());
-    this.onLeased = options.onLeased;
   }
 
   /** A derivation index of `storeId`'s `asset` wallet that no one else got; increasing, given-back ones first. */
@@ -256,7 +249,6 @@ export class WalletIndexLeases {
       }
       const to = Number(row.next_index);
       stock.addRun(to - count, to);
-      this.onLeased?.(stock.storeId, stock.asset, to - count, to);
       this.serveWaiters(stock);
     }
   }

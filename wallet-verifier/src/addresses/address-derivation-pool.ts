@@ -13,11 +13,6 @@ export interface AddressDeriver {
    * @throws UnusableChildIndexError in the 2^-127 case BIP32 leaves an index without a key (skip it)
    */
   derive(wallet: ReceivingWallet, index: number): Promise<string>;
-  /**
-   * Optional: `[from, to)` of `wallet` will be asked for next, by this process (its lease of indexes):
-   * derive them ahead of demand. Invalid ranges are ignored.
-   */
-  deriveAhead?(wallet: ReceivingWallet, from: number, to: number): void;
   /** Lets derivations in flight finish, then releases what the deriver holds (its thread). */
   close(): Promise<void>;
 }
@@ -58,13 +53,6 @@ interface WalletWindow {
   readonly ready: Map<number, string>;
   /** Every index below this one has been asked for (derived, in flight or queued). */
   askedTo: number;
-  /**
-   * Told its runs (`deriveAhead`): derived ahead only within them, never blindly after the index asked
-   * for, which with several processes leasing off one counter would be the other processes' indexes.
-   */
-  runsGiven: boolean;
-  /** The last index asked for: ready addresses below it are stale (handed out already). */
-  lastAsked: number;
 }
 
 /** What an `AddressDerivationPool` has done since it was made: counters for metrics and tests. */
@@ -142,8 +130,7 @@ export class AddressDerivationPool implements AddressDeriver {
     }
     const window = this.#windowOf(wallet);
     const ready = window.ready.get(index);
-    window.lastAsked = index;
-    if (!window.runsGiven) this.#deriveAhead(wallet, window, index);
+    this.#deriveAhead(wallet, window, index);
     if (ready !== undefined) {
       this.#readyHits += 1;
       window.ready.delete(index);
@@ -168,31 +155,13 @@ export class AddressDerivationPool implements AddressDeriver {
     const key = `${wallet.kind}|${wallet.chain}|${'network' in wallet ? wallet.network : ''}|${wallet.extendedPublicKey}|${wallet.chainPath.join('/')}`;
     let window = this.#windows.get(key);
     if (window !== undefined) this.#windows.delete(key);
-    else window = { ready: new Map(), askedTo: 0, runsGiven: false, lastAsked: 0 };
+    else window = { ready: new Map(), askedTo: 0 };
     this.#windows.set(key, window);
     if (this.#windows.size > MAX_WINDOWS) {
       const oldest = this.#windows.keys().next().value;
       if (oldest !== undefined) this.#windows.delete(oldest);
     }
     return window;
-  }
-
-  /**
-   * Derives `[from, to)` of `wallet` ahead of demand: the run of indexes this process was just leased.
-   * From its first call for a wallet on, that wallet is derived ahead only this way.
-   */
-  deriveAhead(wallet: ReceivingWallet, from: number, to: number): void {
-    if (this.mode === 'inline' || !Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > MAX_INDEX + 1 || from >= to) return;
-    const window = this.#windowOf(wallet);
-    window.runsGiven = true;
-    for (const stale of window.ready.keys()) if (stale < window.lastAsked) window.ready.delete(stale);
-    // Runs come in increasing order: what is below `askedTo` was asked for already.
-    const start = Math.max(from, window.askedTo);
-    window.askedTo = Math.max(window.askedTo, to);
-    for (let i = start; i < to; i += 1) {
-      this.#ahead.push({ wallet, index: i, ahead: window, resolve: (address) => window.ready.set(i, address), reject: () => undefined });
-    }
-    if (start < to) this.#schedule();
   }
 
   /** Asks for the wallet's next window when fewer than `REFILL_BELOW` addresses remain ahead of `index`. */

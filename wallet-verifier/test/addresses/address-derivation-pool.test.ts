@@ -80,32 +80,6 @@ describe('AddressDerivationPool', () => {
     }
   });
 
-  it('told the runs its process leased (deriveAhead), derives exactly those ahead, and nothing after an index outside them', async () => {
-    const pool = new AddressDerivationPool();
-    try {
-      pool.deriveAhead(btc, 64, 96);
-      pool.deriveAhead(btc, 160, 176);
-      pool.deriveAhead(btc, 170, 170); // empty: ignored
-      // Give the thread (which starts now) ample time for the 48 addresses ahead on a busy machine.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      for (const index of [...Array.from({ length: 32 }, (_, i) => 64 + i), ...Array.from({ length: 16 }, (_, i) => 160 + i)]) {
-        expect(await pool.derive(btc, index)).toBe(deriveAddress(btc, index));
-      }
-      const afterRuns = pool.stats;
-      expect(afterRuns.readyHits + afterRuns.onDemand).toBe(48);
-      expect(afterRuns.readyHits).toBeGreaterThanOrEqual(40);
-      // The runs' 48, and at most once more each index that was not ready in time.
-      expect(afterRuns.sentToThread).toBeLessThanOrEqual(48 + afterRuns.onDemand);
-      // An index outside the runs (given back, say) is derived on demand, with nothing blindly after it:
-      // deriving ahead after it would send 128 more.
-      expect(await pool.derive(btc, 500)).toBe(deriveAddress(btc, 500));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(pool.stats).toEqual({ readyHits: afterRuns.readyHits, onDemand: afterRuns.onDemand + 1, sentToThread: afterRuns.sentToThread + 1 });
-    } finally {
-      await pool.close();
-    }
-  });
-
   it('raises the typed error for an index out of range, and the other requests of the batch still succeed', async () => {
     const pool = new AddressDerivationPool();
     try {
