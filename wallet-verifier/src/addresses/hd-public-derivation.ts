@@ -19,9 +19,6 @@ export function publicNode(publicKey: Buffer, chainCode: Buffer): PublicNode {
   return { publicKey, publicKeyUncompressed: uncompressed, chainCode };
 }
 
-/** Which libsecp256k1 build derives child keys in this process. */
-export const derivationEngine: 'native' | 'wasm' = nativeSecp256k1 === undefined ? 'wasm' : 'native';
-
 /**
  * CKDpub of BIP32 for a non-hardened index: I = HMAC-SHA512(c, serP(K) || ser32(i)); K_i = I_L·G + K.
  * With the native libsecp256k1, one tweak-add on the uncompressed parent (~40 µs here, against ~110 µs in
