@@ -22,7 +22,6 @@ export {
 } from './checkout-repository';
 export { appendPostings, LedgerRepository, type AccountBalances } from './ledger-repository';
 export { IdempotencyRepository, type IdempotencyBegin, type IdempotencyBeginOptions } from './idempotency-repository';
-export { WalletIndexRepository } from './wallet-index-repository';
 export { PaymentRepository, type PaymentRecord, type PaymentSighting } from './payment-repository';
 export {
   captureTendersIn,
