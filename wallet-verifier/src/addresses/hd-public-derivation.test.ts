@@ -38,4 +38,9 @@ describe('child key derivation: native libsecp256k1 and its WebAssembly build', 
     expect(wasmTweakAdd(parent, il, true)).toBeNull();
     expect(nativeTweakAdd(nativeSecp256k1!, parent, il, true)).toBeNull();
   });
+
+  test('a malformed parent key is an error from the native build, not an index without a key', () => {
+    const parent = { ...publicNode(Buffer.from(ecc.pointFromScalar(randomPrivateKey(), true)!), randomBytes(32)), publicKeyUncompressed: Buffer.alloc(10) };
+    expect(() => nativeTweakAdd(nativeSecp256k1!, parent, randomPrivateKey(), true)).toThrow(/public key/);
+  });
 });

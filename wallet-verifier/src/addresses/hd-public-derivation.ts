@@ -52,11 +52,16 @@ export function wasmTweakAdd(parent: PublicNode, il: Uint8Array, compressed: boo
 export function nativeTweakAdd(secp256k1: NonNullable<typeof nativeSecp256k1>, parent: PublicNode, il: Uint8Array, compressed: boolean): Uint8Array | null {
   try {
     return secp256k1.publicKeyTweakAdd(parent.publicKeyUncompressed, il, compressed);
-  } catch {
-    // I_L is below n (checked above), so the only refusal left is the point at infinity: no key here.
-    return null;
+  } catch (error) {
+    // I_L is below n (checked above), so this refusal can only be the point at infinity: no key here.
+    // Anything else (a malformed parent, say) is a defect, not an index to skip.
+    if (error instanceof Error && error.message.startsWith(NATIVE_TWEAK_REFUSED)) return null;
+    throw error;
   }
 }
+
+/** How the `secp256k1` binding refuses a tweak-add (its message says "private key" for public keys too). */
+const NATIVE_TWEAK_REFUSED = 'The tweak was out of range';
 
 export function deriveChildNode(parent: PublicNode, index: number): PublicNode {
   const { point, chainCode } = deriveChildPoint(parent, index, false);
